@@ -1,0 +1,88 @@
+// Builds the extension host bundle, the CLI, one browser bundle per webview panel, and copies
+// the assets they load at run time (the Python client, webview stylesheets).
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+/** Every folder under webview/ with a main.ts is one panel bundle; `shared/` holds components. */
+const webviewEntries = readdirSync('webview', { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join('webview', d.name, 'main.ts')))
+  .map((d) => ({ in: join('webview', d.name, 'main.ts'), out: d.name }));
+
+const builds = [
+  {
+    ...common,
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'better-sqlite3'],
+  },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    entryPoints: webviewEntries,
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    // vega-lite's expression code is never evaluated: charts run with the AST interpreter under CSP.
+    define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
+  },
+];
+
+async function copyAssets() {
+  mkdirSync('dist/webview', { recursive: true });
+  writeFileSync('dist/webview/vega.css', await vegaStylesheet());
+  if (existsSync('src/core/clients/python')) {
+    cpSync('src/core/clients/python', 'dist/python', {
+      recursive: true,
+      filter: (src) => !src.includes('__pycache__'),
+    });
+  }
+  if (existsSync('webview/shared/theme.css')) cpSync('webview/shared/theme.css', 'dist/webview/theme.css');
+}
+
+/**
+ * vega-embed and vega-tooltip inject their CSS as <style> tags, which the webview CSP blocks.
+ * The panels load the same rules as a stylesheet file instead (embed runs with defaultStyle: false).
+ */
+async function vegaStylesheet() {
+  const embedSource = readFileSync('node_modules/vega-embed/build/embed.js', 'utf8');
+  const embedCss = /var embedStyle = `([^`]*)`/.exec(embedSource)?.[1];
+  if (!embedCss) throw new Error('vega-embed changed: its embedStyle constant was not found');
+  const { createDefaultStyle } = await import('vega-tooltip');
+  return `${embedCss}\n${createDefaultStyle('vg-tooltip-element')}\n`;
+}
+
+if (watch) {
+  await copyAssets();
+  for (const options of builds) {
+    const ctx = await esbuild.context(options);
+    await ctx.watch();
+  }
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  await copyAssets();
+}

@@ -1,0 +1,4 @@
+export interface CliCommand {
+  /** Runs the command with the arguments after its name; resolves to the process exit code. */
+  run(args: string[]): Promise<number>;
+}

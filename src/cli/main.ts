@@ -1,0 +1,56 @@
+import { CliError } from './errors';
+import type { CliCommand } from './command';
+
+/**
+ * `trackside <command> …` — the same launcher and index the editor uses. Each command lives in
+ * `commands/<name>.ts`; this table is the only place that lists them.
+ */
+const commands: Record<string, () => Promise<CliCommand>> = {};
+
+function usage(): string {
+  const names = Object.keys(commands).sort();
+  return [
+    'Usage: trackside <command> [options]',
+    '',
+    'Commands:',
+    ...names.map((n) => `  ${n}`),
+    '',
+    'Run `trackside <command> --help` for the options of one command.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${process.env.TRACKSIDE_VERSION ?? '0.1.0'}\n`);
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`trackside: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  const command = await load();
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      process.stderr.write(`trackside: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      process.stderr.write(
+        `trackside: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,11 @@
+/** A run file that cannot be read, parsed, or does not match its schema. */
+export class RunFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: 'unreadable' | 'malformed' | 'invalid',
+    detail: string,
+  ) {
+    super(`${path} is ${reason}: ${detail}`);
+    this.name = 'RunFileError';
+  }
+}

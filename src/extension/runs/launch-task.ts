@@ -1,0 +1,39 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+export interface LaunchRequest {
+  workspaceFolder: vscode.WorkspaceFolder;
+  /** The training command, e.g. [python, train.py, --lr, 0.1]. */
+  command: string[];
+  label: string;
+}
+
+/**
+ * Starts `trackside run -- <command>` as a VS Code task: output streams in a real terminal, and
+ * the process belongs to the terminal, not to the extension host, so it survives a window reload.
+ * The CLI runs on the extension host's own runtime (Electron in desktop VS Code, hence
+ * ELECTRON_RUN_AS_NODE).
+ */
+export async function launchTrackedRun(
+  extensionUri: vscode.Uri,
+  request: LaunchRequest,
+): Promise<vscode.TaskExecution> {
+  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
+  const execution = new vscode.ProcessExecution(process.execPath, [cli, 'run', '--', ...request.command], {
+    cwd: request.workspaceFolder.uri.fsPath,
+    env: { ELECTRON_RUN_AS_NODE: '1' },
+  });
+  const task = new vscode.Task(
+    { type: 'trackside', label: request.label },
+    request.workspaceFolder,
+    request.label,
+    'Trackside',
+    execution,
+  );
+  task.presentationOptions = {
+    reveal: vscode.TaskRevealKind.Always,
+    panel: vscode.TaskPanelKind.Dedicated,
+    clear: true,
+  };
+  return vscode.tasks.executeTask(task);
+}
