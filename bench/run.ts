@@ -1,0 +1,91 @@
+// `npm run bench`: runs every benchmark, prints each figure beside its baseline, writes BENCHMARKS.md.
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, totalmem, type as osType, release } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { benchComparePayload } from './compare-payload';
+import { benchDownsample } from './downsample';
+import { benchIngest } from './ingest';
+import type { BenchResult } from './result';
+
+interface BenchModule {
+  name: string;
+  run: () => Promise<BenchResult[]> | BenchResult[];
+}
+
+async function modules(): Promise<BenchModule[]> {
+  const list: BenchModule[] = [
+    { name: 'ingest', run: benchIngest },
+    { name: 'compare payload', run: benchComparePayload },
+    { name: 'downsampling', run: benchDownsample },
+  ];
+  // The launcher benchmark lives in bench/launcher.ts, owned with the launcher; included when present.
+  if (existsSync(join(__dirname, 'launcher.ts'))) {
+    const specifier = './launcher';
+    const launcher = (await import(specifier)) as { benchLauncher: () => Promise<BenchResult[]> };
+    list.push({ name: 'launcher', run: launcher.benchLauncher });
+  }
+  return list;
+}
+
+function formatValue(value: number | null, unit = ''): string {
+  if (value === null) return '-';
+  const text = Number.isInteger(value) ? value.toLocaleString('en-US') : String(value);
+  return unit ? `${text} ${unit}` : text;
+}
+
+function table(results: BenchResult[]): string {
+  const header = '| Benchmark | Value | Baseline | Ratio | Goal | Pass |';
+  const rule = '|---|---:|---:|---:|---|:---:|';
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${formatValue(r.value, r.unit)} | ${formatValue(r.baseline, r.baseline === null ? '' : r.unit)} | ${r.ratio === null ? '-' : r.ratio.toFixed(2)} | ${r.goal} | ${r.pass ? 'yes' : 'no'} |`,
+  );
+  return [header, rule, ...rows].join('\n');
+}
+
+function machine(): string {
+  const cpu = cpus();
+  const sqlite = (new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string) ?? '?';
+  return [
+    `- CPU: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`,
+    `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free at start)`,
+    `- OS: ${osType()} ${release()}`,
+    `- Node ${process.version}, SQLite ${sqlite} (better-sqlite3)`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const results: BenchResult[] = [];
+  const started = Date.now();
+  for (const module of await modules()) {
+    process.stdout.write(`running ${module.name}…\n`);
+    const moduleResults = await module.run();
+    for (const r of moduleResults) {
+      process.stdout.write(
+        `  ${r.name}: ${formatValue(r.value, r.unit)} (baseline ${formatValue(r.baseline, r.unit)}, ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)}; goal ${r.goal}: ${r.pass ? 'pass' : 'FAIL'})\n`,
+      );
+    }
+    results.push(...moduleResults);
+  }
+  const markdown = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${new Date().toISOString()} (${((Date.now() - started) / 1000).toFixed(0)} s). Each`,
+    'figure is measured beside its baseline in the same run; ratios are value / baseline.',
+    '',
+    table(results),
+    '',
+    '## Machine',
+    '',
+    machine(),
+    '',
+  ].join('\n');
+  writeFileSync(join(__dirname, '..', 'BENCHMARKS.md'), markdown);
+  process.stdout.write(`\n${table(results)}\n\nwrote BENCHMARKS.md\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { TRACKSIDE_DIR } from '../runs/protocol';
+import { IndexError } from './errors';
+import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
+import { prepareStatements, type Statements } from './statements';
+
+export const INDEX_FILE = 'index.db';
+
+export function indexPath(workspaceRoot: string): string {
+  return join(workspaceRoot, TRACKSIDE_DIR, INDEX_FILE);
+}
+
+/**
+ * The one open connection to `.trackside/index.db` and its prepared statements. Several processes
+ * (editor windows, the CLI) may hold it at once: WAL lets readers run beside the single writer, and
+ * `busy_timeout` makes a writer wait instead of failing while another commits.
+ */
+export class IndexStore {
+  readonly statements: Statements;
+  private readonly queryCache = new Map<string, Statement>();
+
+  private constructor(
+    readonly db: SqliteDatabase,
+    readonly path: string,
+  ) {
+    this.statements = prepareStatements(db);
+  }
+
+  /** Opens (creating if needed) the index at `path` and migrates it to the latest schema. */
+  static open(path: string): IndexStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let db: SqliteDatabase;
+    try {
+      db = new Database(path, { timeout: 5000 });
+    } catch (error) {
+      throw new IndexError(path, 'unopenable', `cannot open the index ${path}: ${(error as Error).message}`);
+    }
+    try {
+      configure(db);
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > LATEST_SCHEMA_VERSION) {
+        throw new IndexError(
+          path,
+          'newer-schema',
+          `the index ${path} was written by a newer Trackside (schema ${version}, this one knows ${LATEST_SCHEMA_VERSION}): update Trackside, or delete the file to rebuild it`,
+        );
+      }
+      migrate(db);
+      return new IndexStore(db, path);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  static openWorkspace(workspaceRoot: string): IndexStore {
+    return IndexStore.open(indexPath(workspaceRoot));
+  }
+
+  /** A statement for `sql`, prepared on first use and kept for the life of the connection. */
+  query(sql: string): Statement {
+    let statement = this.queryCache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.queryCache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function configure(db: SqliteDatabase): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  // NORMAL under WAL never corrupts; a power cut may lose the last commits, which ingest redoes from the files.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+}

@@ -1,0 +1,145 @@
+import type { Database } from 'better-sqlite3';
+
+/** One schema step. `up` runs inside the transaction that also bumps `PRAGMA user_version`. */
+export interface Migration {
+  version: number;
+  up(db: Database): void;
+}
+
+/**
+ * The index schema, oldest first. Never edit a released step: append a new one. The index is a cache
+ * of the run folders, so a step may also drop data that ingest can rebuild (see `reindex`).
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up(db) {
+      db.exec(`
+        CREATE TABLE experiments (
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE
+        );
+
+        -- pk is the compact integer every child table refers to; id is the run folder name.
+        CREATE TABLE runs (
+          pk INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+          name TEXT NOT NULL,
+          status TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          started_at TEXT,
+          ended_at TEXT,
+          exit_code INTEGER,
+          signal TEXT,
+          message TEXT,
+          pid INTEGER,
+          hostname TEXT,
+          git_commit TEXT,
+          git_branch TEXT,
+          git_dirty INTEGER,
+          git_remote TEXT,
+          script TEXT,
+          argv_json TEXT NOT NULL,
+          cwd TEXT NOT NULL,
+          environment_json TEXT NOT NULL,
+          placement_json TEXT NOT NULL,
+          parent_run_id TEXT,
+          malformed_lines INTEGER NOT NULL DEFAULT 0,
+          note TEXT
+        );
+        CREATE INDEX runs_by_created ON runs(created_at);
+        CREATE INDEX runs_by_experiment_created ON runs(experiment_id, created_at);
+        CREATE INDEX runs_by_status_created ON runs(status, created_at);
+
+        CREATE TABLE params (
+          run_pk INTEGER NOT NULL REFERENCES runs(pk) ON DELETE CASCADE,
+          key TEXT NOT NULL,
+          value_text TEXT,
+          value_num REAL,
+          PRIMARY KEY (run_pk, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX params_by_key ON params(key);
+
+        CREATE TABLE metric_keys (
+          id INTEGER PRIMARY KEY,
+          key TEXT NOT NULL UNIQUE
+        );
+
+        -- The bulk of the index. seq numbers the points of one (run, key) series in logged order, so a
+        -- repeated or missing step never collides; WITHOUT ROWID keeps one b-tree and no rowid per point.
+        -- No foreign key here: checking one per point would cost ingest speed; deleting a run deletes
+        -- its points explicitly (see deleteRun).
+        CREATE TABLE metrics (
+          run_pk INTEGER NOT NULL,
+          key_id INTEGER NOT NULL,
+          seq INTEGER NOT NULL,
+          step INTEGER,
+          ts REAL NOT NULL,
+          value REAL,
+          PRIMARY KEY (run_pk, key_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE metric_summaries (
+          run_pk INTEGER NOT NULL REFERENCES runs(pk) ON DELETE CASCADE,
+          key_id INTEGER NOT NULL REFERENCES metric_keys(id),
+          last REAL,
+          min REAL,
+          max REAL,
+          count INTEGER NOT NULL,
+          last_step INTEGER,
+          last_ts REAL,
+          PRIMARY KEY (run_pk, key_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX metric_summaries_by_key_last ON metric_summaries(key_id, last);
+
+        CREATE TABLE tags (
+          run_pk INTEGER NOT NULL REFERENCES runs(pk) ON DELETE CASCADE,
+          key TEXT NOT NULL,
+          value TEXT NOT NULL,
+          PRIMARY KEY (run_pk, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX tags_by_key_value ON tags(key, value);
+
+        CREATE TABLE artifacts (
+          run_pk INTEGER NOT NULL REFERENCES runs(pk) ON DELETE CASCADE,
+          path TEXT NOT NULL,
+          role TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          name TEXT,
+          sha256 TEXT,
+          size INTEGER,
+          PRIMARY KEY (run_pk, role, path)
+        ) WITHOUT ROWID;
+        CREATE INDEX artifacts_by_sha256 ON artifacts(sha256);
+
+        -- How far each run file has been ingested. Compared-and-set in the same transaction as the rows.
+        CREATE TABLE ingest_offsets (
+          run_pk INTEGER NOT NULL REFERENCES runs(pk) ON DELETE CASCADE,
+          file TEXT NOT NULL,
+          offset INTEGER NOT NULL,
+          -- For files rewritten whole (status.json): inode, size and mtime, to skip re-reading an unchanged file.
+          fingerprint TEXT,
+          PRIMARY KEY (run_pk, file)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/**
+ * Brings the database to the latest schema. Each step and its version bump commit together, and the
+ * transaction is IMMEDIATE so two processes opening a fresh index at once cannot both apply a step.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const apply = db.transaction((migration: Migration) => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current >= migration.version) return;
+    migration.up(db);
+    db.pragma(`user_version = ${migration.version}`);
+  });
+  for (const migration of migrations) apply.immediate(migration);
+  return db.pragma('user_version', { simple: true }) as number;
+}
