@@ -5,7 +5,13 @@ import type { CliCommand } from './command';
  * `trackside <command> …` — the same launcher and index the editor uses. Each command lives in
  * `commands/<name>.ts`; this table is the only place that lists them.
  */
-const commands: Record<string, () => Promise<CliCommand>> = {};
+const commands: Record<string, () => Promise<CliCommand>> = {
+  run: () => import('./commands/run').then((m) => m.runCommand),
+  ls: () => import('./commands/ls').then((m) => m.lsCommand),
+  show: () => import('./commands/show').then((m) => m.showCommand),
+  reindex: () => import('./commands/reindex').then((m) => m.reindexCommand),
+  export: () => import('./commands/export').then((m) => m.exportCommand),
+};
 
 function usage(): string {
   const names = Object.keys(commands).sort();

@@ -6,18 +6,9 @@ import { z } from 'zod';
  * so readers can refuse (with a clear message) files written by a newer Trackside.
  */
 
-export const PROTOCOL_VERSION = 1;
+import { PROTOCOL_VERSION } from './folder-layout';
 
-export const RUNS_DIR = 'runs';
-export const TRACKSIDE_DIR = '.trackside';
-
-export const RunFile = {
-  run: 'run.json',
-  events: 'events.jsonl',
-  output: 'output.log',
-  patch: 'git.patch',
-  status: 'status.json',
-} as const;
+export { PROTOCOL_VERSION, RUNS_DIR, RunFile, TRACKSIDE_DIR } from './folder-layout';
 
 export const GitInfoSchema = z.object({
   commit: z.string().nullable(),

@@ -1,0 +1,294 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { pythonClientDir } from '../clients/python-client-dir';
+import { ClientMetricKeys } from './client-metric-keys';
+import type { EventAppender } from './folder';
+import { OutputLineSplitter } from './output-lines';
+import { PROTOCOL_VERSION } from './folder-layout';
+import type { RunEvent, RunStatus } from './protocol';
+import { outcomeOf, type RunOutcome } from './run-outcome';
+import { prepareRun, type RunSetupOptions } from './run-setup';
+import { StdoutMetricParser, type MetricPattern } from './stdout-metrics';
+
+/**
+ * The launcher: one tracked run of one command, for the CLI, the editor's task and Slurm jobs
+ * alike. It needs no native module. The command runs in its own process group so that Ctrl-C and
+ * SIGTERM reach the whole tree (DataLoader workers included) through the launcher, which forwards
+ * them; a second Ctrl-C within a few seconds kills the group outright.
+ */
+
+export interface LaunchOptions extends RunSetupOptions {
+  /** Extra stdout patterns for zero-code metrics. */
+  metricPatterns?: readonly MetricPattern[];
+  /** Parse output for metrics (default true). */
+  parseOutput?: boolean;
+  /** Where the command's output is echoed (default: this process's stdout and stderr). */
+  terminal?: { stdout: Writable; stderr: Writable };
+  /** Install SIGINT/SIGTERM/SIGHUP handlers on this process and forward them (default true). */
+  forwardSignals?: boolean;
+  /** Called once the command is running (not called when it could not start). */
+  onStarted?: (run: StartedRun) => void;
+}
+
+export interface StartedRun {
+  runId: string;
+  runDir: string;
+  pid: number;
+  /** Forwards a signal to the run's process group, as Ctrl-C in the terminal would. */
+  interrupt(signal?: NodeJS.Signals): void;
+}
+
+export interface LaunchResult extends RunOutcome {
+  runId: string;
+  runDir: string;
+}
+
+/** How long parsed points wait for a client line with the same key (see ClientMetricKeys). */
+const PARSED_FLUSH_MS = 200;
+/** A second Ctrl-C within this window kills the process group. */
+const SECOND_INTERRUPT_MS = 3000;
+/** After the command exits, how long its output pipes may stay open (held by an orphaned grandchild). */
+const OUTPUT_DRAIN_MS = 2000;
+const MISSING_COMMAND_EXIT = 127;
+const NOT_EXECUTABLE_EXIT = 126;
+
+export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
+  // Resolved first: without the client there is nothing to run, and no run folder should be left behind.
+  const clientDir = pythonClientDir();
+  const run = await prepareRun(options);
+  const terminal = options.terminal ?? { stdout: process.stdout, stderr: process.stderr };
+  const output = openSync(run.folder.path('output'), 'a');
+  const events = run.folder.openEvents();
+  const startedAt = run.info.createdAt;
+  const status = (fields: Partial<RunStatus>): RunStatus => ({
+    version: PROTOCOL_VERSION,
+    status: 'running',
+    pid: null,
+    exitCode: null,
+    signal: null,
+    startedAt,
+    endedAt: null,
+    message: null,
+    ...fields,
+  });
+
+  const [program = '', ...args] = options.command;
+  const child = spawn(program, args, {
+    cwd: run.cwd,
+    env: childEnvironment(options.env ?? process.env, clientDir, run.folder.dir, run.id, run.workspaceRoot),
+    detached: true,
+    // A child in its own process group that reads the terminal would be stopped (SIGTTIN), so an
+    // interactive stdin is not passed on; piped stdin (CI, `echo … |`) is.
+    stdio: [process.stdin.isTTY ? 'ignore' : 'inherit', 'pipe', 'pipe'],
+  });
+  // Listen for the exit at once: a short command may be gone before the status is written.
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('exit', (c, s) => resolve([c, s])),
+  );
+  // Output listeners go on before anything awaits: Node discards the output of a child that exits
+  // while its pipes have no reader.
+  const metrics = new OutputMetrics(events, run.folder.path('events'), options);
+  let lastErrorLine: string | null = null;
+  let logFailed = false;
+  const logOutput = (chunk: Buffer): void => {
+    try {
+      writeSync(output, chunk);
+    } catch (error) {
+      // A full disk must not stop the training: the terminal still shows everything.
+      if (!logFailed) terminal.stderr.write(`trackside: cannot write output.log: ${(error as Error).message}\n`);
+      logFailed = true;
+    }
+  };
+  const pipe = (stream: NodeJS.ReadableStream, echo: Writable, isErr: boolean): Promise<void> => {
+    const splitter = new OutputLineSplitter();
+    const onLines = (lines: string[]): void => {
+      for (const line of lines) {
+        if (isErr && line.trim()) lastErrorLine = line.trim().slice(0, 500);
+        metrics.parse(line);
+      }
+    };
+    stream.on('data', (chunk: Buffer) => {
+      logOutput(chunk);
+      if (!echo.write(chunk)) {
+        stream.pause();
+        echo.once('drain', () => stream.resume());
+      }
+      onLines(splitter.push(chunk));
+    });
+    // finished() also settles for a stream that already ended before this listener existed.
+    return finished(stream).then(
+      () => onLines(splitter.end()),
+      () => onLines(splitter.end()),
+    );
+  };
+  const drained = Promise.all([
+    pipe(child.stdout!, terminal.stdout, false),
+    pipe(child.stderr!, terminal.stderr, true),
+  ]);
+
+  // Forward signals from the first moment: a Ctrl-C now must not kill the launcher and orphan the command.
+  const pid = child.pid ?? 0;
+  const forwarder = new SignalForwarder(pid);
+  const detach = options.forwardSignals === false || !pid ? () => undefined : forwarder.attach();
+  const startError = await started(child);
+  if (startError) {
+    detach();
+    const missing = startError.code === 'ENOENT';
+    const text = missing
+      ? `command not found: ${program} — check the interpreter path`
+      : `cannot start ${program}: ${startError.message}`;
+    await drained;
+    metrics.finish();
+    writeSync(output, `trackside: ${text}\n`);
+    terminal.stderr.write(`trackside: ${text}\n`);
+    closeSync(output);
+    const exitCode = missing ? MISSING_COMMAND_EXIT : NOT_EXECUTABLE_EXIT;
+    const endedAt = new Date().toISOString();
+    await run.folder.writeStatus(status({ status: 'failed', exitCode, endedAt, message: text }));
+    return { runId: run.id, runDir: run.folder.dir, status: 'failed', exitCode, signal: null, message: text };
+  }
+
+  await run.folder.writeStatus(status({ pid }));
+  options.onStarted?.({
+    runId: run.id,
+    runDir: run.folder.dir,
+    pid,
+    interrupt: (signal = 'SIGINT') => forwarder.forward(signal),
+  });
+
+  const [code, signal] = await exited;
+  let drainTimer: NodeJS.Timeout | undefined;
+  await Promise.race([drained, new Promise((resolve) => (drainTimer = setTimeout(resolve, OUTPUT_DRAIN_MS)))]);
+  clearTimeout(drainTimer);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  detach();
+  metrics.finish();
+  closeSync(output);
+  const outcome = outcomeOf(code, signal, forwarder.interruptedBy, lastErrorLine);
+  await run.folder.writeStatus(
+    status({
+      status: outcome.status,
+      pid,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      endedAt: new Date().toISOString(),
+      message: outcome.message,
+    }),
+  );
+  return { runId: run.id, runDir: run.folder.dir, ...outcome };
+}
+
+function started(child: ChildProcess): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) => {
+    child.once('spawn', () => resolve(null));
+    // Later errors (a failed kill) must not crash the launcher; the exit is what counts.
+    child.on('error', (error) => resolve(error as NodeJS.ErrnoException));
+  });
+}
+
+function childEnvironment(
+  base: NodeJS.ProcessEnv,
+  clientDir: string,
+  runDir: string,
+  runId: string,
+  workspace: string,
+): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    TRACKSIDE_RUN_DIR: runDir,
+    TRACKSIDE_RUN_ID: runId,
+    TRACKSIDE_WORKSPACE: workspace,
+    PYTHONUNBUFFERED: '1',
+    PYTHONPATH: base.PYTHONPATH ? `${clientDir}${delimiter}${base.PYTHONPATH}` : clientDir,
+  };
+}
+
+/** Turns output lines into metric events, holding them briefly so client-logged keys win. */
+class OutputMetrics {
+  private readonly parser: StdoutMetricParser | null;
+  private readonly clientKeys: ClientMetricKeys;
+  private pending: RunEvent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly events: EventAppender,
+    eventsPath: string,
+    options: LaunchOptions,
+  ) {
+    this.parser = options.parseOutput === false ? null : new StdoutMetricParser(options.metricPatterns ?? []);
+    this.clientKeys = new ClientMetricKeys(eventsPath);
+  }
+
+  parse(line: string): void {
+    if (!this.parser) return;
+    const found = this.parser.parseLine(line);
+    if (found.length === 0) return;
+    const ts = Date.now() / 1000;
+    for (const metric of found) {
+      this.pending.push({
+        type: 'metric',
+        key: metric.key,
+        value: metric.value,
+        step: metric.step,
+        ts,
+        source: 'stdout',
+      });
+    }
+    this.timer ??= setTimeout(() => this.flush(), PARSED_FLUSH_MS);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (this.pending.length === 0) return;
+    try {
+      this.clientKeys.refresh();
+    } catch {
+      // Unreadable events file: keep the parsed points rather than lose them (worst case a duplicate).
+    }
+    const kept = this.pending.filter((event) => event.type !== 'metric' || !this.clientKeys.has(event.key));
+    this.pending = [];
+    this.events.appendAll(kept);
+  }
+
+  finish(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.flush();
+    this.events.close();
+  }
+}
+
+/**
+ * Forwards SIGINT, SIGTERM and SIGHUP to the child's process group. A second SIGINT or SIGTERM
+ * within SECOND_INTERRUPT_MS sends SIGKILL, for scripts that catch the first one and hang.
+ */
+class SignalForwarder {
+  interruptedBy: NodeJS.Signals | null = null;
+  private lastAt = 0;
+
+  constructor(private readonly pid: number) {}
+
+  forward(signal: NodeJS.Signals): void {
+    const now = Date.now();
+    const repeat = this.interruptedBy !== null && signal !== 'SIGHUP' && now - this.lastAt < SECOND_INTERRUPT_MS;
+    this.interruptedBy ??= signal;
+    this.lastAt = now;
+    try {
+      process.kill(-this.pid, repeat ? 'SIGKILL' : signal);
+    } catch {
+      // the group is already gone
+    }
+  }
+
+  attach(): () => void {
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
+      const handler = (): void => this.forward(signal);
+      process.on(signal, handler);
+      return () => process.off(signal, handler);
+    });
+    return () => handlers.forEach((off) => off());
+  }
+}
