@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Installs whatever this machine lacks to build, test and run Trackside, then builds it:
+#   1. Debian packages (Chromium, ripgrep, a C/C++ toolchain, Python with scikit-learn and PyTorch, …)
+#   2. npm dependencies (`npm ci`)
+#   3. the build (`npm run build`)
+#   4. code-server, the VS Code that the e2e tests and `npm start` run in the browser
+# Each step is skipped when already done, so a second run takes a few seconds.
+# Used by `npm start` and `.ci/run`. Needs Debian (or Ubuntu) with Node 20 and root or sudo for step 1.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+logs="$root/.vscode-test/logs"
+mkdir -p "$logs"
+
+step_name=""
+step() {
+  step_name="$1"
+  printf '==> %s\n' "$step_name"
+}
+fail() {
+  printf '\nsetup: FAILED at step "%s"\n' "$step_name" >&2
+  [[ -n "${1:-}" ]] && printf '%s\n' "$1" >&2
+  exit 1
+}
+trap 'fail "unexpected error (exit $?) on line $LINENO of scripts/setup.sh"' ERR
+# Runs a noisy command with its output in a log file; shows the end of it on failure.
+quietly() {
+  local log="$logs/$1.log"
+  shift
+  if ! "$@" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    fail "The whole output is in ${log#"$root"/}"
+  fi
+}
+
+apt_packages=(
+  # Browser and search tool for the VS Code under test
+  chromium fonts-liberation ripgrep
+  # Toolchain and headers for native npm modules (better-sqlite3, and code-server's node-pty, kerberos, keytar)
+  build-essential python3 pkg-config libkrb5-dev libxkbfile-dev libx11-dev libsecret-1-dev
+  # Git for run provenance; unzip to inspect the .vsix
+  git unzip
+  # The demo's and the tests' training scripts run on Debian's own Python (/usr/bin/python3)
+  python3-numpy python3-sklearn python3-torch
+)
+
+step "system packages"
+command -v dpkg-query >/dev/null || fail "This script installs Debian packages: run it on Debian or Ubuntu."
+missing=()
+for package in "${apt_packages[@]}"; do
+  if [[ "$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null)" != "installed" ]]; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "    all ${#apt_packages[@]} present"
+else
+  echo "    installing: ${missing[*]}"
+  sudo=()
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null || fail "Installing packages needs root: run as root or install sudo."
+    sudo=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  quietly apt-update "${sudo[@]}" apt-get update
+  quietly apt-install "${sudo[@]}" apt-get install -y "${missing[@]}"
+fi
+
+step "node"
+command -v node >/dev/null || fail "Node.js 20 is required (https://nodejs.org or Debian's nodejs package)."
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[[ "$node_major" == 20 ]] || fail "Node.js 20 is required (code-server 4.100 and the extension host run on it); found $(node -v)."
+echo "    $(node -v), npm $(npm -v)"
+
+# Native modules build against the distribution's Node headers (/usr/include/node) instead of downloading them.
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+export npm_config_unsafe_perm=true
+export npm_config_audit=false
+export npm_config_fund=false
+export npm_config_update_notifier=false
+
+step "npm dependencies"
+addon="node_modules/better-sqlite3/build/Release/better_sqlite3.node"
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "    npm ci (a few minutes on a fresh machine: better-sqlite3 compiles)"
+  quietly npm-ci npm ci
+else
+  echo "    up to date"
+fi
+if [[ ! -f "$addon" ]]; then
+  echo "    building the SQLite addon"
+  quietly npm-rebuild npm rebuild better-sqlite3
+fi
+
+step "build"
+quietly build npm run build
+echo "    dist/ ready"
+
+step "code-server"
+quietly install-code-server bash scripts/install-code-server.sh
+tail -n 1 "$logs/install-code-server.log" | sed 's/^/    /'
+
+echo "setup: done"
