@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   show: () => import('./commands/show').then((m) => m.showCommand),
   reindex: () => import('./commands/reindex').then((m) => m.reindexCommand),
   export: () => import('./commands/export').then((m) => m.exportCommand),
+  push: () => import('./commands/push').then((m) => m.pushCommand),
 };
 
 function usage(): string {
