@@ -1,7 +1,15 @@
 import * as vscode from 'vscode';
 import { registerCommand } from './command-registry';
+import { registerCompareCommands } from './compare/commands';
+import { IndexService } from './index/index-service';
+import { MetricDecorations } from './inline/metric-decorations';
+import { RunCodeLensProvider } from './inline/run-codelens';
 import { LatestRunPanel } from './metrics/panel';
-import { LaunchRefusedError, runCurrentFile } from './runs/commands';
+import { LaunchRefusedError, RunCommands } from './runs/commands';
+import { registerSidebarCommands } from './sidebar/commands';
+import { RunListSettings } from './sidebar/list-settings';
+import { ExperimentsTreeProvider, type ExperimentsNode } from './sidebar/tree';
+import { RunStatusReporter } from './status/run-status';
 import { SqliteAddonError, checkSqliteAddon, reportSqliteAddonError } from './storage/sqlite-addon';
 
 /** Services with an async shutdown (watchers, the index); awaited in deactivate(). */
@@ -9,9 +17,13 @@ interface AsyncClosable {
   close(): Promise<void>;
 }
 
+function setting<T>(key: string, fallback: T): T {
+  return vscode.workspace.getConfiguration('trackside').get<T>(key, fallback);
+}
+
 /**
  * The composition root: builds every service once, hands each what it needs, and owns their
- * disposal. activate() stays cheap; anything heavy starts on first use or after activation.
+ * disposal. activate() only constructs and registers; the index opens on first use.
  */
 class Trackside implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -25,25 +37,81 @@ class Trackside implements vscode.Disposable {
 
   start(): void {
     const { extensionUri } = this.context;
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const index = root ? new IndexService(root, this.log) : undefined;
+    if (index) this.closables.push(index);
+    const runs = new RunCommands(extensionUri, () => index);
     const isLaunchRefusal = (e: unknown): e is LaunchRefusedError => e instanceof LaunchRefusedError;
     this.disposables.push(
+      registerCommand('trackside.runCurrentFile', this.log, (uri?: vscode.Uri) => runs.runFile(uri), isLaunchRefusal),
       registerCommand(
-        'trackside.runCurrentFile',
+        'trackside.runWithParameters',
         this.log,
-        (uri?: vscode.Uri) => runCurrentFile(extensionUri, uri),
+        (uri?: vscode.Uri) => runs.runFileWithParams(uri),
         isLaunchRefusal,
       ),
       registerCommand('trackside.showLatestRun', this.log, () => {
-        LatestRunPanel.show(extensionUri, this.workspaceRoot(), this.log);
+        LatestRunPanel.show(extensionUri, root, this.log);
       }),
       registerCommand('trackside.showLog', this.log, () => this.log.show()),
       { dispose: () => LatestRunPanel.disposeCurrent() },
     );
+    const compare = registerCompareCommands({
+      extensionUri,
+      log: this.log,
+      workspaceRoot: () => root,
+      index: async () => {
+        if (!index) throw new Error('Open a folder to see its runs.');
+        return index.store();
+      },
+      onRunsChanged: (listener) => {
+        const subscription = index?.onDidChange(listener);
+        return () => subscription?.dispose();
+      },
+    });
+    this.disposables.push(compare.disposable);
+    if (index) this.startWorkspaceFeatures(index, runs, compare.controller);
     setImmediate(() => this.checkIndexRuntime());
   }
 
-  private workspaceRoot(): string | undefined {
-    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  private startWorkspaceFeatures(
+    index: IndexService,
+    runs: RunCommands,
+    compare: ReturnType<typeof registerCompareCommands>['controller'],
+  ): void {
+    const settings = new RunListSettings(this.context.workspaceState);
+    const tree = new ExperimentsTreeProvider(index, settings);
+    const view = vscode.window.createTreeView<ExperimentsNode>('trackside.experiments', {
+      treeDataProvider: tree,
+      canSelectMany: true,
+      showCollapseAll: true,
+    });
+    view.description = settings.describeFilter() || undefined;
+    const primaryMetric = (experiment: string) => settings.primaryMetric(experiment);
+    this.disposables.push(
+      tree,
+      view,
+      index.onDidChange(() => tree.scheduleRefresh()),
+      view.onDidChangeSelection((e) =>
+        compare.setSelection(e.selection.flatMap((n) => (n.kind === 'run' ? [n.runId] : []))),
+      ),
+      compare.onDidChangeSelection(async (ids) => {
+        const node = ids[0] ? tree.runNode(ids[0]) : undefined;
+        if (node && view.visible) await view.reveal(node, { select: true, focus: false });
+      }),
+      ...registerSidebarCommands({ index, tree, view, settings, runs, log: this.log }),
+      vscode.languages.registerCodeLensProvider(
+        [{ language: 'python', scheme: 'file' }],
+        new RunCodeLensProvider(index, primaryMetric),
+      ),
+      new MetricDecorations(index, () => setting('inlineCharts.enabled', true)),
+      new RunStatusReporter({
+        index,
+        primaryMetric,
+        notificationsEnabled: () => setting('notifications.runEnded', true),
+        log: this.log,
+      }),
+    );
   }
 
   private checkIndexRuntime(): void {
@@ -61,8 +129,8 @@ class Trackside implements vscode.Disposable {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.closables.splice(0).map((c) => c.close()));
     this.dispose();
+    await Promise.allSettled(this.closables.splice(0).map((c) => c.close()));
   }
 }
 

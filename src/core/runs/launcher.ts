@@ -67,6 +67,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     version: PROTOCOL_VERSION,
     status: 'running',
     pid: null,
+    runnerPid: process.pid,
     exitCode: null,
     signal: null,
     startedAt,

@@ -64,7 +64,13 @@ export type RunStatusValue = z.infer<typeof RunStatusValue>;
 export const RunStatusSchema = z.object({
   version: z.literal(PROTOCOL_VERSION),
   status: RunStatusValue,
+  /** The training command's pid (its process group). */
   pid: z.number().int().nullable(),
+  /**
+   * The launcher's own pid. Stopping a run signals it, so the run is recorded as stopped on
+   * request and the launcher forwards the signal to the whole process tree.
+   */
+  runnerPid: z.number().int().nullable().optional(),
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable().default(null),
   startedAt: z.string(),

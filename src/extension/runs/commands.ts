@@ -1,16 +1,138 @@
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { declaredPythonParams, withParams } from '../../core/runs/argv-params';
+import { describeCommand, parseParamValue, paramsFromArgs } from '../../core/runs/command-line';
+import type { ParamValue } from '../../core/runs/protocol';
+import { getRunDetail, type RunDetail } from '../../core/store/queries-detail';
+import { queryRuns } from '../../core/store/queries-runs';
+import type { IndexService } from '../index/index-service';
 import { pythonInterpreterFor } from './interpreter';
 import { launchTrackedRun } from './launch-task';
 
 /** Why a run could not be started; each reason carries the message shown to the user. */
 export class LaunchRefusedError extends Error {
   constructor(
-    readonly reason: 'untrusted' | 'no-file' | 'unsupported-file' | 'outside-workspace',
+    readonly reason: 'untrusted' | 'no-file' | 'unsupported-file' | 'outside-workspace' | 'unknown-run',
     message: string,
   ) {
     super(message);
     this.name = 'LaunchRefusedError';
+  }
+}
+
+export function requireTrust(): void {
+  if (!vscode.workspace.isTrusted) {
+    throw new LaunchRefusedError(
+      'untrusted',
+      'Trackside does not start training processes in Restricted Mode. Trust this workspace (Manage Workspace Trust) to run scripts.',
+    );
+  }
+}
+
+/** Starts runs from the editor: the current file, with changed params, or again as before. */
+export class RunCommands {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly index: () => IndexService | undefined,
+  ) {}
+
+  async runFile(target?: vscode.Uri): Promise<void> {
+    requireTrust();
+    const { file, folder } = await this.scriptToRun(target);
+    await launchTrackedRun(this.extensionUri, {
+      workspaceFolder: folder,
+      command: await commandForScript(file),
+      label: `Run ${path.basename(file.fsPath)}`,
+    });
+  }
+
+  /** Shows the script's params with their last values (or its argparse defaults) and runs with the user's edits. */
+  async runFileWithParams(target?: vscode.Uri): Promise<void> {
+    requireTrust();
+    const { file, folder } = await this.scriptToRun(target);
+    const last = await this.lastRunOf(file.fsPath);
+    const known: Record<string, ParamValue> = {};
+    if (file.fsPath.endsWith('.py')) {
+      for (const p of declaredPythonParams(await readFile(file.fsPath, 'utf8'))) {
+        if (p.defaultValue !== undefined) known[p.key] = p.defaultValue;
+      }
+    }
+    const lastArgs = last ? describeCommand(last.argv, last.cwd).scriptArgs : [];
+    Object.assign(known, paramsFromArgs(lastArgs));
+    const changes = await editParams(known, `Run ${path.basename(file.fsPath)} with Parameters`);
+    if (!changes) return;
+    const base = await commandForScript(file);
+    await launchTrackedRun(this.extensionUri, {
+      workspaceFolder: folder,
+      command: [...base, ...withParams(lastArgs, changes)],
+      label: `Run ${path.basename(file.fsPath)}`,
+    });
+  }
+
+  async rerun(runId: string, changeParams: boolean): Promise<void> {
+    requireTrust();
+    const detail = await this.detail(runId);
+    const folder = this.folderOf(detail.cwd);
+    const shape = describeCommand(detail.argv, detail.cwd);
+    let argv = detail.argv;
+    if (changeParams) {
+      const current = paramsFromArgs(shape.scriptArgs);
+      const changes = await editParams(current, `Rerun ${detail.name} with Changed Params`);
+      if (!changes) return;
+      const prefix = detail.argv.slice(0, detail.argv.length - shape.scriptArgs.length);
+      argv = [...prefix, ...withParams(shape.scriptArgs, changes)];
+    }
+    await launchTrackedRun(this.extensionUri, {
+      workspaceFolder: folder,
+      command: argv,
+      cwd: detail.cwd,
+      runOptions: ['--experiment', detail.experiment],
+      label: `Rerun ${detail.name}`,
+    });
+  }
+
+  private async detail(runId: string): Promise<RunDetail> {
+    const index = this.index();
+    const detail = index ? getRunDetail(await index.store(), runId) : null;
+    if (!detail) throw new LaunchRefusedError('unknown-run', `Run ${runId} is not in the index any more.`);
+    return detail;
+  }
+
+  private folderOf(cwd: string): vscode.WorkspaceFolder {
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd)) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new LaunchRefusedError('outside-workspace', 'Open the folder the run belongs to first.');
+    return folder;
+  }
+
+  private async scriptToRun(target?: vscode.Uri): Promise<{ file: vscode.Uri; folder: vscode.WorkspaceFolder }> {
+    const file = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+    if (!file || file.scheme !== 'file') {
+      throw new LaunchRefusedError('no-file', 'Open a training script (a .py file) to run it with tracking.');
+    }
+    const folder = vscode.workspace.getWorkspaceFolder(file);
+    if (!folder) {
+      throw new LaunchRefusedError(
+        'outside-workspace',
+        `${path.basename(file.fsPath)} is outside the open folders: open its folder so its runs have a place to live.`,
+      );
+    }
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
+    if (document?.isDirty) await document.save();
+    return { file, folder };
+  }
+
+  /** The newest run of a script file, if the index has one. */
+  private async lastRunOf(file: string): Promise<RunDetail | undefined> {
+    const index = this.index();
+    if (!index?.hasRuns()) return undefined;
+    const store = await index.store();
+    const { rows } = queryRuns(store, { text: path.basename(file), limit: 50 });
+    for (const row of rows) {
+      const detail = getRunDetail(store, row.id);
+      if (detail?.script && path.resolve(detail.cwd, detail.script) === file) return detail;
+    }
+    return undefined;
   }
 }
 
@@ -25,29 +147,57 @@ async function commandForScript(file: vscode.Uri): Promise<string[]> {
   );
 }
 
-export async function runCurrentFile(extensionUri: vscode.Uri, target?: vscode.Uri): Promise<void> {
-  if (!vscode.workspace.isTrusted) {
-    throw new LaunchRefusedError(
-      'untrusted',
-      'Trackside does not start training processes in Restricted Mode. Trust this workspace to run scripts.',
-    );
+type ParamPick = vscode.QuickPickItem & { key?: string; action?: 'run' | 'add' };
+
+/**
+ * A quick pick of params: pick one to change its value, "Add parameter…" for a new one, and
+ * "Run" to start with the changes. Resolves to the changed params, or undefined when cancelled.
+ */
+async function editParams(
+  initial: Record<string, ParamValue>,
+  title: string,
+): Promise<Record<string, ParamValue> | undefined> {
+  const values = { ...initial };
+  const changes: Record<string, ParamValue> = {};
+  for (;;) {
+    const items: ParamPick[] = [
+      { label: '$(play) Run', description: describeChanges(changes), action: 'run', alwaysShow: true },
+      ...Object.entries(values).map(([key, value]) => ({
+        label: key,
+        description: String(value),
+        detail: key in changes ? `changed from ${String(initial[key] ?? '(unset)')}` : undefined,
+        key,
+      })),
+      { label: '$(add) Add parameter…', action: 'add' as const, alwaysShow: true },
+    ];
+    const pick = await vscode.window.showQuickPick(items, {
+      title,
+      placeHolder: 'Pick a parameter to change it, then Run',
+      ignoreFocusOut: true,
+    });
+    if (!pick) return undefined;
+    if (pick.action === 'run') return changes;
+    let key = pick.key;
+    if (pick.action === 'add') {
+      key = await vscode.window.showInputBox({
+        title,
+        prompt: 'Parameter name, as the script reads it (e.g. lr for --lr)',
+        validateInput: (v) => (/^[A-Za-z_][\w.-]*$/.test(v) ? undefined : 'Letters, digits, _ . - only.'),
+      });
+    }
+    if (!key) continue;
+    const text = await vscode.window.showInputBox({
+      title,
+      prompt: `Value of ${key}`,
+      value: values[key] === undefined ? '' : String(values[key]),
+      ignoreFocusOut: true,
+    });
+    if (text === undefined) continue;
+    values[key] = changes[key] = parseParamValue(text);
   }
-  const file = target ?? vscode.window.activeTextEditor?.document.uri;
-  if (!file || file.scheme !== 'file') {
-    throw new LaunchRefusedError('no-file', 'Open a training script (a .py file) to run it with tracking.');
-  }
-  const workspaceFolder = vscode.workspace.getWorkspaceFolder(file);
-  if (!workspaceFolder) {
-    throw new LaunchRefusedError(
-      'outside-workspace',
-      `${path.basename(file.fsPath)} is outside the open folders: open its folder so its runs have a place to live.`,
-    );
-  }
-  const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
-  if (document?.isDirty) await document.save();
-  await launchTrackedRun(extensionUri, {
-    workspaceFolder,
-    command: await commandForScript(file),
-    label: `Run ${path.basename(file.fsPath)}`,
-  });
+}
+
+function describeChanges(changes: Record<string, ParamValue>): string {
+  const entries = Object.entries(changes);
+  return entries.length === 0 ? 'with these values' : entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
 }

@@ -6,6 +6,10 @@ export interface LaunchRequest {
   /** The training command, e.g. [python, train.py, --lr, 0.1]. */
   command: string[];
   label: string;
+  /** Working folder of the command; the workspace folder when absent. */
+  cwd?: string;
+  /** Options for `trackside run` itself, e.g. ['--experiment', 'mnist']. */
+  runOptions?: string[];
 }
 
 /**
@@ -19,8 +23,10 @@ export async function launchTrackedRun(
   request: LaunchRequest,
 ): Promise<vscode.TaskExecution> {
   const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
-  const execution = new vscode.ProcessExecution(process.execPath, [cli, 'run', '--', ...request.command], {
-    cwd: request.workspaceFolder.uri.fsPath,
+  const workspace = request.workspaceFolder.uri.fsPath;
+  const args = [cli, 'run', '--workspace', workspace, ...(request.runOptions ?? []), '--', ...request.command];
+  const execution = new vscode.ProcessExecution(process.execPath, args, {
+    cwd: request.cwd ?? workspace,
     env: { ELECTRON_RUN_AS_NODE: '1' },
   });
   const task = new vscode.Task(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,10 +23,16 @@ let dir: string;
 function recordingVscode(): unknown {
   const inert: unknown = new Proxy(function () {}, {
     get: (_t, prop) => (prop === 'then' ? undefined : inert),
+    set: () => true,
     apply: () => inert,
     construct: () => inert as object,
   });
   const overrides: Record<string, unknown> = {
+    // A folder is open, so the workspace features (tree, CodeLens, inline charts) register too.
+    workspace: new Proxy(
+      {},
+      { get: (_t, prop) => (prop === 'workspaceFolders' ? [{ uri: { fsPath: dir }, name: 'ws', index: 0 }] : inert) },
+    ),
     commands: {
       registerCommand: (id: string) => {
         registered.add(id);
@@ -33,12 +40,13 @@ function recordingVscode(): unknown {
       },
     },
   };
-  // A namespace object with own keys: bundlers copy the module's keys when they wrap `import * as vscode`.
-  const names = ['window', 'workspace', 'commands', 'languages', 'tasks', 'extensions', 'env', 'debug', 'scm', 'l10n'];
-  const classes = ['Uri', 'EventEmitter', 'Disposable', 'TreeItem', 'ThemeIcon', 'ThemeColor', 'MarkdownString'];
-  const enums = ['ViewColumn', 'TreeItemCollapsibleState', 'StatusBarAlignment', 'TaskRevealKind', 'TaskPanelKind'];
-  const extra = ['ProcessExecution', 'ShellExecution', 'Task', 'TaskScope', 'ProgressLocation', 'Range', 'Position'];
-  return Object.fromEntries([...names, ...classes, ...enums, ...extra].map((n) => [n, overrides[n] ?? inert]));
+  // A namespace object with own keys (bundlers copy a module's keys when they wrap `import * as vscode`):
+  // every value-level name the vscode API declares.
+  const declared = readFileSync('node_modules/@types/vscode/index.d.ts', 'utf8');
+  const names = new Set(
+    [...declared.matchAll(/^\t?export (?:class|enum|namespace|const|function) (\w+)/gm)].map((m) => m[1]!),
+  );
+  return Object.fromEntries([...names].map((n) => [n, overrides[n] ?? inert]));
 }
 
 before(async () => {
@@ -60,7 +68,8 @@ before(async () => {
     request === 'vscode' ? vscode : originalLoad(request, ...rest);
   const require = Module.createRequire(outfile);
   const extension = require(outfile) as { activate(context: unknown): void };
-  extension.activate({ subscriptions: [], extensionUri: vscode, globalState: vscode, workspaceState: vscode });
+  const memento = { get: () => undefined, update: async () => undefined, keys: () => [] };
+  extension.activate({ subscriptions: [], extensionUri: vscode, globalState: memento, workspaceState: memento });
   moduleWithLoad._load = originalLoad;
 });
 

@@ -1,0 +1,198 @@
+import { lttb } from '../metrics/downsample';
+import type { IndexStore } from '../store/database';
+import { getComparison } from '../store/queries-detail';
+import { meanStdBands, type BandPoint, type GroupedSeries } from './bands';
+import { SeriesCache } from './series-cache';
+import { EmaCursor, shapeSeries, smoothedPoints, windowed, type SeriesView, type XAxis } from './series';
+import { buildCompareTable, type CompareRow, type CompareTable } from './table';
+
+/**
+ * The data side of one Compare panel, free of any editor API: the table of its runs, chart series
+ * shaped for the chart's size and zoom, and — after ingest reports changed runs — the rows and the
+ * new points to send. Live charts get only points they have not been sent: per series, the session
+ * remembers how many points it has consumed and the EMA state at that point.
+ */
+
+export interface SeriesRequest {
+  requestId: number;
+  key: string;
+  runIds: readonly string[];
+  view: SeriesView;
+  groupBy: string | null;
+  live: boolean;
+}
+
+export interface SeriesLine {
+  runId: string;
+  x: number[];
+  y: number[];
+  total: number;
+  downsampled: boolean;
+}
+
+export interface SeriesAnswer {
+  requestId: number;
+  key: string;
+  axis: XAxis;
+  lines: SeriesLine[];
+  bands: BandPoint[] | null;
+}
+
+export interface AppendBatch {
+  requestId: number;
+  key: string;
+  lines: { runId: string; x: number[]; y: number[] }[];
+}
+
+export interface ChangeUpdate {
+  /** The whole table, when its columns changed or runs disappeared. */
+  table: CompareTable | null;
+  /** Changed rows, when the columns did not change. */
+  rows: CompareRow[];
+  appends: AppendBatch[];
+}
+
+interface LiveRun {
+  consumed: number;
+  ema: EmaCursor;
+}
+
+interface LiveSubscription {
+  requestId: number;
+  key: string;
+  view: SeriesView;
+  /** The runs the chart asked for; a run that has not logged the key yet joins when it does. */
+  requested: ReadonlySet<string>;
+  runs: Map<string, LiveRun>;
+}
+
+export class CompareSession {
+  private runIds: string[] = [];
+  private table: CompareTable | null = null;
+  private rowsById = new Map<string, CompareRow>();
+  private readonly cache = new SeriesCache();
+  private readonly live = new Map<string, LiveSubscription>();
+
+  constructor(private readonly store: IndexStore) {}
+
+  get currentRunIds(): readonly string[] {
+    return this.runIds;
+  }
+
+  setRuns(runIds: readonly string[]): void {
+    this.runIds = [...new Set(runIds)];
+    this.table = null;
+    this.live.clear();
+  }
+
+  /** The table as the index has it now. Runs the index does not know are left out. */
+  loadTable(now = Date.now()): CompareTable {
+    this.table = buildCompareTable(getComparison(this.store, this.runIds), now);
+    this.rowsById = new Map(this.table.rows.map((r) => [r.id, r]));
+    return this.table;
+  }
+
+  /** The webview reloaded: what it was sent is gone, and so are its live charts. */
+  resetLive(): void {
+    this.live.clear();
+  }
+
+  /** Lines (or bands) for one metric, shaped to the request's axis, smoothing, zoom and size. */
+  series(request: SeriesRequest): SeriesAnswer {
+    const { key, view } = request;
+    const runIds = request.runIds.filter((id) => this.rowsById.has(id) || this.table === null);
+    if (request.groupBy !== null) {
+      this.live.delete(key);
+      return { requestId: request.requestId, key, axis: view.axis, lines: [], bands: this.bands(request, runIds) };
+    }
+    const lines: SeriesLine[] = [];
+    const subscription: LiveSubscription = {
+      requestId: request.requestId,
+      key,
+      view,
+      requested: new Set(runIds),
+      runs: new Map(),
+    };
+    for (const runId of runIds) {
+      const columns = this.cache.get(this.store, runId, key);
+      if (!columns) continue;
+      const shaped = shapeSeries(columns, view, this.origin(runId));
+      lines.push({ runId, x: shaped.x, y: shaped.y, total: shaped.total, downsampled: shaped.downsampled });
+      subscription.runs.set(runId, { consumed: columns.value.length, ema: shaped.ema });
+    }
+    if (request.live) this.live.set(key, subscription);
+    else this.live.delete(key);
+    return { requestId: request.requestId, key, axis: view.axis, lines, bands: null };
+  }
+
+  private bands(request: SeriesRequest, runIds: readonly string[]): BandPoint[] {
+    const groupColumn = this.table?.paramKeys.indexOf(request.groupBy ?? '') ?? -1;
+    const grouped: GroupedSeries[] = [];
+    for (const runId of runIds) {
+      const columns = this.cache.get(this.store, runId, request.key);
+      if (!columns) continue;
+      const value = groupColumn >= 0 ? (this.rowsById.get(runId)?.params[groupColumn] ?? null) : null;
+      let points = smoothedPoints(columns, request.view.axis, this.origin(runId), new EmaCursor(request.view.smoothing));
+      if (request.view.domain) points = windowed(points.x, points.y, request.view.domain);
+      grouped.push({ group: value === null ? '(none)' : String(value), ...points });
+    }
+    return meanStdBands(grouped, Math.min(request.view.maxPoints, 1000));
+  }
+
+  /** Seconds since the epoch at which the run was created: zero of the relative-time axis. */
+  private origin(runId: string): number {
+    return (this.rowsById.get(runId)?.createdAt ?? 0) / 1000;
+  }
+
+  /** What to send after ingest changed `runIds` (`removed`: their folders are gone). */
+  onRunsChanged(changed: readonly string[], kind: 'updated' | 'removed', now = Date.now()): ChangeUpdate | null {
+    const mine = changed.filter((id) => this.runIds.includes(id));
+    if (mine.length === 0) return null;
+    if (kind === 'removed' || !this.table) {
+      for (const id of mine) this.cache.forgetRun(id);
+      return { table: this.loadTable(now), rows: [], appends: [] };
+    }
+    const payload = getComparison(this.store, mine);
+    const table = this.table;
+    const sameColumns =
+      payload.paramKeys.every((k) => table.paramKeys.includes(k)) &&
+      payload.metricKeys.every((k) => table.metricKeys.includes(k)) &&
+      payload.runs.every((r) => this.rowsById.has(r.id));
+    if (!sameColumns) return { table: this.loadTable(now), rows: [], appends: this.appends(mine) };
+    const rows = buildCompareTable({ ...payload, paramKeys: table.paramKeys, metricKeys: table.metricKeys }, now).rows;
+    for (const row of rows) {
+      const index = table.rows.findIndex((r) => r.id === row.id);
+      if (index >= 0) table.rows[index] = row;
+      this.rowsById.set(row.id, row);
+    }
+    return { table: null, rows, appends: this.appends(mine) };
+  }
+
+  private appends(runIds: readonly string[]): AppendBatch[] {
+    const batches: AppendBatch[] = [];
+    for (const subscription of this.live.values()) {
+      const lines: AppendBatch['lines'] = [];
+      for (const runId of runIds) {
+        if (!subscription.requested.has(runId)) continue;
+        const state = subscription.runs.get(runId) ?? { consumed: 0, ema: new EmaCursor(subscription.view.smoothing) };
+        const columns = this.cache.get(this.store, runId, subscription.key);
+        if (!columns || columns.value.length <= state.consumed) continue;
+        const fresh = {
+          step: columns.step.slice(state.consumed),
+          ts: columns.ts.slice(state.consumed),
+          value: columns.value.slice(state.consumed),
+          lastSeq: columns.lastSeq,
+        };
+        let points = smoothedPoints(fresh, subscription.view.axis, this.origin(runId), state.ema);
+        // A burst bigger than a tenth of the chart is thinned like the rest of the line was.
+        const budget = Math.max(10, Math.floor(subscription.view.maxPoints / 10));
+        if (points.x.length > budget) points = lttb(points, budget);
+        state.consumed = columns.value.length;
+        subscription.runs.set(runId, state);
+        if (points.x.length > 0) lines.push({ runId, ...points });
+      }
+      if (lines.length > 0) batches.push({ requestId: subscription.requestId, key: subscription.key, lines });
+    }
+    return batches;
+  }
+}

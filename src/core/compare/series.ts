@@ -1,0 +1,108 @@
+import { lttb } from '../metrics/downsample';
+import type { SeriesColumns } from './queries';
+
+/**
+ * Turns a metric series from the index into what one chart line draws: x on the chosen axis,
+ * EMA-smoothed over the whole series (so zooming never changes the curve), cut to the visible x
+ * range and downsampled to about one point per pixel. Vega then only draws.
+ */
+
+/** step: the logged step; wall: wall-clock time (ms since the epoch); relative: seconds since the run started. */
+export type XAxis = 'step' | 'wall' | 'relative';
+
+export interface SeriesView {
+  axis: XAxis;
+  /** EMA weight in [0, 1); 0 is raw. */
+  smoothing: number;
+  /** The most points to send for one line (the chart's width in pixels). */
+  maxPoints: number;
+  /** Only this x range (a zoomed chart), with one point beyond each end so lines reach the edges. */
+  domain?: readonly [number, number] | null;
+}
+
+export interface ShapedSeries {
+  x: number[];
+  y: number[];
+  /** Finite points of the series in the shown range, before downsampling. */
+  total: number;
+  downsampled: boolean;
+}
+
+/**
+ * The debiased exponential moving average of TensorBoard, one point at a time, so a live chart can
+ * continue the curve from where the last update left it. Non-finite values are skipped by callers.
+ */
+export class EmaCursor {
+  private last = 0;
+  private seen = 0;
+
+  constructor(readonly weight: number) {
+    if (!(weight >= 0 && weight < 1)) throw new RangeError(`smoothing weight must be in [0, 1), got ${weight}`);
+  }
+
+  next(value: number): number {
+    if (this.weight === 0) return value;
+    this.last = this.last * this.weight + (1 - this.weight) * value;
+    this.seen++;
+    return this.last / (1 - Math.pow(this.weight, this.seen));
+  }
+}
+
+/** x of every point on `axis`; `origin` is the run's start (seconds) for the relative axis. */
+export function xValues(columns: SeriesColumns, axis: XAxis, origin: number): number[] {
+  if (axis === 'step') return columns.step;
+  if (axis === 'wall') return columns.ts.map((t) => t * 1000);
+  return columns.ts.map((t) => t - origin);
+}
+
+/** x and smoothed y of the finite points, in logged order; `ema` carries on across calls. */
+export function smoothedPoints(
+  columns: SeriesColumns,
+  axis: XAxis,
+  origin: number,
+  ema: EmaCursor,
+): { x: number[]; y: number[] } {
+  const xs = xValues(columns, axis, origin);
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let i = 0; i < columns.value.length; i++) {
+    const v = columns.value[i] as number;
+    if (!Number.isFinite(v)) continue;
+    x.push(xs[i] as number);
+    y.push(ema.next(v));
+  }
+  return { x, y };
+}
+
+/** Points inside `domain`, plus the nearest one outside on each side. */
+export function windowed(x: number[], y: number[], domain: readonly [number, number]): { x: number[]; y: number[] } {
+  const [lo, hi] = domain[0] <= domain[1] ? domain : [domain[1], domain[0]];
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as number;
+    if (v >= lo && v <= hi) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  if (first < 0) return { x: [], y: [] };
+  const start = Math.max(0, first - 1);
+  const end = Math.min(x.length, last + 2);
+  return { x: x.slice(start, end), y: y.slice(start, end) };
+}
+
+/** The whole shaping, and the EMA state at the series' end for live continuation. */
+export function shapeSeries(
+  columns: SeriesColumns,
+  view: SeriesView,
+  origin: number,
+): ShapedSeries & { ema: EmaCursor } {
+  const ema = new EmaCursor(view.smoothing);
+  let points = smoothedPoints(columns, view.axis, origin, ema);
+  if (view.domain) points = windowed(points.x, points.y, view.domain);
+  const total = points.x.length;
+  const maxPoints = Math.max(3, Math.floor(view.maxPoints));
+  if (total <= maxPoints) return { ...points, total, downsampled: false, ema };
+  return { ...lttb(points, maxPoints), total, downsampled: true, ema };
+}

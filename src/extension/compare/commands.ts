@@ -1,0 +1,123 @@
+import * as vscode from 'vscode';
+import { queryRuns, type RunRow } from '../../core/store/queries-runs';
+import { registerCommand } from '../command-registry';
+import { CompareController, type CompareDeps } from './controller';
+import { COMPARE_VIEW_TYPE } from './panel';
+import { CompareSerializer } from './serializer';
+
+export const COMPARE_RUNS_COMMAND = 'trackside.compareRuns';
+export const OPEN_RUN_COMMAND = 'trackside.openRun';
+
+/** Why a compare command did nothing; the message is shown as is. */
+export class CompareRefusedError extends Error {
+  constructor(
+    readonly reason: 'no-workspace' | 'no-runs',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CompareRefusedError';
+  }
+}
+
+/**
+ * Run ids from a command's arguments: a run id, a list of them, or tree items carrying `runId` or
+ * `run.id` (a tree passes the clicked item and then the whole multi-selection).
+ */
+export function runIdsFromArguments(args: readonly unknown[]): string[] {
+  const ids: string[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string' && value.length > 0) ids.push(value);
+    else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      if ('runId' in value && typeof value.runId === 'string') ids.push(value.runId);
+      // The Experiments view's run nodes carry their index row.
+      else if ('run' in value && value.run && typeof value.run === 'object' && 'id' in value.run) {
+        if (typeof value.run.id === 'string') ids.push(value.run.id);
+      }
+    }
+  };
+  args.forEach(visit);
+  return [...new Set(ids)];
+}
+
+const PICK_LIMIT = 500;
+
+function runPickItem(run: RunRow): vscode.QuickPickItem & { runId: string } {
+  return {
+    runId: run.id,
+    label: run.name,
+    description: `${run.experiment} · ${run.status}`,
+    detail: `${new Date(run.createdAt).toLocaleString()} · ${run.id}`,
+  };
+}
+
+async function recentRuns(deps: CompareDeps): Promise<RunRow[]> {
+  if (!deps.workspaceRoot()) {
+    throw new CompareRefusedError('no-workspace', 'Open a folder with training runs to compare them.');
+  }
+  const { rows } = queryRuns(await deps.index(), { limit: PICK_LIMIT });
+  if (rows.length === 0) {
+    throw new CompareRefusedError(
+      'no-runs',
+      'No runs in this workspace yet: run a training script with tracking first.',
+    );
+  }
+  return rows;
+}
+
+async function pickRuns(deps: CompareDeps): Promise<string[]> {
+  const picks = await vscode.window.showQuickPick((await recentRuns(deps)).map(runPickItem), {
+    canPickMany: true,
+    title: 'Compare Runs',
+    placeHolder: 'Select the runs to compare',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  return picks?.map((p) => p.runId) ?? [];
+}
+
+async function pickRun(deps: CompareDeps): Promise<string | undefined> {
+  const pick = await vscode.window.showQuickPick((await recentRuns(deps)).map(runPickItem), {
+    title: 'Open Run',
+    placeHolder: 'Select a run',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  return pick?.runId;
+}
+
+/**
+ * Registers "Compare Runs…" and "Open Run…" and the panel serializer. The returned controller lets
+ * the Experiments view open the panel (`showRuns`, `openRun`) and follow its selection.
+ */
+export function registerCompareCommands(deps: CompareDeps): {
+  controller: CompareController;
+  disposable: vscode.Disposable;
+} {
+  const controller = new CompareController(deps);
+  const isRefusal = (e: unknown): e is CompareRefusedError => e instanceof CompareRefusedError;
+  const disposable = vscode.Disposable.from(
+    controller,
+    registerCommand(
+      COMPARE_RUNS_COMMAND,
+      deps.log,
+      async (...args: unknown[]) => {
+        const given = runIdsFromArguments(args);
+        const runIds = given.length > 0 ? given : await pickRuns(deps);
+        if (runIds.length > 0) await controller.showRuns(runIds);
+      },
+      isRefusal,
+    ),
+    registerCommand(
+      OPEN_RUN_COMMAND,
+      deps.log,
+      async (...args: unknown[]) => {
+        const runId = runIdsFromArguments(args)[0] ?? (await pickRun(deps));
+        if (runId) await controller.openRun(runId);
+      },
+      isRefusal,
+    ),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, new CompareSerializer(controller)),
+  );
+  return { controller, disposable };
+}

@@ -1,0 +1,77 @@
+import * as vscode from 'vscode';
+import { findEntryPointLine } from '../../core/inline/entry-point';
+import { recentRunsOfScript } from '../../core/inline/script-runs';
+import { formatNumber } from '../../core/inline/sparkline';
+import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
+import type { IndexService } from '../index/index-service';
+
+/**
+ * Above a training script's entry point: Run with Trackside, Run with Parameters…, and once the
+ * script has runs, Compare and its last result.
+ */
+export class RunCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changeEmitter.event;
+  private readonly subscription: vscode.Disposable;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly index: IndexService,
+    private readonly primaryMetric: (experiment: string) => string | undefined,
+  ) {
+    this.subscription = index.onDidChange(() => {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.changeEmitter.fire();
+      }, 1000);
+    });
+  }
+
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    const line = findEntryPointLine(document.getText());
+    const range = new vscode.Range(line, 0, line, 0);
+    const lenses = [
+      new vscode.CodeLens(range, {
+        title: '$(play) Run with Trackside',
+        command: 'trackside.runCurrentFile',
+        arguments: [document.uri],
+      }),
+      new vscode.CodeLens(range, {
+        title: 'Run with Parameters…',
+        command: 'trackside.runWithParameters',
+        arguments: [document.uri],
+      }),
+    ];
+    if (!this.index.hasRuns()) return lenses;
+    const runs = recentRunsOfScript(await this.index.store(), document.uri.fsPath, 5);
+    const [last] = runs;
+    if (runs.length >= 2) {
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: `Compare last ${runs.length} runs`,
+          command: 'trackside.compareRuns',
+          arguments: [runs.map((r) => r.run.id)],
+        }),
+      );
+    }
+    if (last) {
+      const key = this.primaryMetric(last.run.experiment) ?? defaultPrimaryMetric([...last.summaries.keys()]);
+      const value = key !== undefined ? last.summaries.get(key)?.last : undefined;
+      const result = key && value !== undefined && value !== null ? ` · ${key} ${formatNumber(value)}` : '';
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: `Last run: ${last.run.name} ${last.run.status}${result}`,
+          command: 'trackside.openRun',
+          arguments: [last.run.id],
+        }),
+      );
+    }
+    return lenses;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.subscription.dispose();
+    this.changeEmitter.dispose();
+  }
+}

@@ -1,0 +1,115 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { readAnnotations, writeAnnotations } from '../../core/compare/annotations';
+import { RunFile } from '../../core/runs/protocol';
+import { runsRoot } from '../../core/runs/reader';
+import { stopLocalRun, StopRunError } from '../../core/runs/run-control';
+import { ingestRun } from '../../core/runs/ingest';
+import { deleteRunRows } from '../../core/runs/ingest-rows';
+import type { IndexService } from '../index/index-service';
+
+/** A run-level action the user asked for that cannot be done; the message says why and what to do. */
+export class RunActionError extends Error {
+  constructor(
+    readonly reason: 'no-selection' | 'not-running' | 'no-process' | 'missing-file' | 'permission',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RunActionError';
+  }
+}
+
+/** Context-menu actions on runs that act on the run folder (the truth) and then the index. */
+export class RunActions {
+  constructor(private readonly index: IndexService) {}
+
+  runDir(runId: string): string {
+    return join(runsRoot(this.index.workspaceRoot), runId);
+  }
+
+  async showOutput(runId: string): Promise<void> {
+    const uri = vscode.Uri.file(join(this.runDir(runId), RunFile.output));
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      throw new RunActionError('missing-file', 'This run has no output.log: it was not started by the launcher.');
+    }
+    const document = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(document, { preview: true });
+    const last = document.lineCount - 1;
+    editor.revealRange(new vscode.Range(last, 0, last, 0));
+  }
+
+  async stop(runId: string, force = false): Promise<void> {
+    try {
+      await stopLocalRun(this.runDir(runId), force ? 'force' : 'graceful');
+    } catch (error) {
+      if (error instanceof StopRunError)
+        throw new RunActionError(error.reason, `Cannot stop the run: ${error.message}.`);
+      throw error;
+    }
+  }
+
+  async rename(runId: string, currentName: string): Promise<void> {
+    const name = await vscode.window.showInputBox({
+      title: 'Rename Run',
+      value: currentName,
+      prompt: 'A name to find this run by; the run id stays the same.',
+      validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty.'),
+    });
+    if (name === undefined || name.trim() === currentName) return;
+    await this.editAnnotations(runId, (a) => ({ ...a, name: name.trim() }));
+  }
+
+  async tag(runId: string): Promise<void> {
+    const input = await vscode.window.showInputBox({
+      title: 'Tag Run',
+      placeHolder: 'key=value, or just a key (e.g. baseline, dataset=v2)',
+      validateInput: (v) => (/^\s*[^=\s][^=]*(=.*)?$/.test(v) ? undefined : 'Write key=value or a key.'),
+    });
+    if (!input) return;
+    const [key = '', ...rest] = input.split('=');
+    const value = rest.join('=').trim();
+    await this.editAnnotations(runId, (a) => ({ ...a, tags: { ...a.tags, [key.trim()]: value } }));
+  }
+
+  async addNote(runId: string): Promise<void> {
+    const current = await readAnnotations(this.runDir(runId));
+    const note = await vscode.window.showInputBox({
+      title: 'Add Note',
+      value: current.note,
+      prompt: 'What you learned from this run (shown in its tooltip and run view).',
+    });
+    if (note === undefined) return;
+    await this.editAnnotations(runId, (a) => ({ ...a, note }));
+  }
+
+  async delete(runIds: string[], names: string[]): Promise<boolean> {
+    const what = runIds.length === 1 ? `run "${names[0]}"` : `${runIds.length} runs`;
+    const choice = await vscode.window.showWarningMessage(
+      `Delete ${what}? Its folder (metrics, output, patch) is removed from .trackside/runs. This cannot be undone.`,
+      { modal: true },
+      'Delete',
+    );
+    if (choice !== 'Delete') return false;
+    const store = await this.index.store();
+    for (const runId of runIds) {
+      await rm(this.runDir(runId), { recursive: true, force: true });
+      deleteRunRows(store, runId);
+    }
+    this.index.notifyChanged(runIds);
+    return true;
+  }
+
+  private async editAnnotations(
+    runId: string,
+    edit: (current: Awaited<ReturnType<typeof readAnnotations>>) => Awaited<ReturnType<typeof readAnnotations>>,
+  ): Promise<void> {
+    const dir = this.runDir(runId);
+    const next = edit(await readAnnotations(dir));
+    await writeAnnotations(dir, next);
+    await ingestRun(await this.index.store(), this.index.workspaceRoot, runId);
+    this.index.notifyChanged([runId]);
+  }
+}

@@ -1,0 +1,98 @@
+import * as vscode from 'vscode';
+import { formatNumber } from '../../core/inline/sparkline';
+import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
+import type { RunStatusValue } from '../../core/runs/protocol';
+import { queryRuns, summariesForRuns, type RunRow } from '../../core/store/queries-runs';
+import type { IndexService } from '../index/index-service';
+
+const ENDED: ReadonlySet<RunStatusValue> = new Set(['finished', 'failed', 'killed']);
+
+export interface RunStatusDeps {
+  index: IndexService;
+  primaryMetric(experiment: string): string | undefined;
+  notificationsEnabled(): boolean;
+  log: vscode.LogOutputChannel;
+}
+
+/**
+ * The status bar item (running runs and the latest metric of the newest one; click to focus it)
+ * and the notifications when a run this window saw running ends.
+ */
+export class RunStatusReporter implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('trackside.runs', vscode.StatusBarAlignment.Left, 50);
+  private readonly known = new Map<string, RunStatusValue>();
+  private readonly activatedAt = Date.now();
+  private readonly subscription: vscode.Disposable;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: RunStatusDeps) {
+    this.item.name = 'Trackside Runs';
+    this.subscription = deps.index.onDidChange(() => this.schedule());
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.update().catch((error: unknown) => this.deps.log.warn(`Status bar: ${(error as Error).message}`));
+    }, 300);
+  }
+
+  private async update(): Promise<void> {
+    if (!this.deps.index.hasRuns()) return;
+    const store = await this.deps.index.store();
+    const running = queryRuns(store, { status: ['running'], limit: 50 });
+    const queued = queryRuns(store, { status: ['queued', 'pending'], limit: 1 }).total;
+    const recent = queryRuns(store, { limit: 50 }).rows;
+    for (const run of [...recent, ...running.rows]) this.noticeStatus(run);
+    if (running.total === 0 && queued === 0) {
+      this.item.hide();
+      return;
+    }
+    const focused = running.rows[0];
+    let metric = '';
+    if (focused) {
+      const summaries = summariesForRuns(store, [focused.id]);
+      const key = this.deps.primaryMetric(focused.experiment) ?? defaultPrimaryMetric(summaries.map((s) => s.key));
+      const last = summaries.find((s) => s.key === key)?.last;
+      if (key && last !== undefined && last !== null) metric = ` · ${key} ${formatNumber(last)}`;
+    }
+    const parts = [running.total > 0 ? `${running.total} running` : '', queued > 0 ? `${queued} queued` : ''];
+    this.item.text = `$(loading~spin) ${parts.filter(Boolean).join(', ')}${metric}`;
+    this.item.tooltip = focused
+      ? `Trackside: ${focused.name} (${focused.experiment}) — click to open it`
+      : 'Trackside runs';
+    this.item.command = focused
+      ? { command: 'trackside.focusRun', title: 'Focus Run', arguments: [focused.id] }
+      : 'trackside.experiments.focus';
+    this.item.show();
+  }
+
+  /** Notifies once when a run this window has seen running or queued reaches an end state. */
+  private noticeStatus(run: RunRow): void {
+    const before = this.known.get(run.id);
+    this.known.set(run.id, run.status);
+    // A run started after this window opened may end before it is first seen running.
+    const startedHere = before === undefined && Date.parse(run.createdAt) >= this.activatedAt;
+    if ((!before && !startedHere) || (before && ENDED.has(before)) || !ENDED.has(run.status)) return;
+    if (!this.deps.notificationsEnabled()) return;
+    void this.notify(run);
+  }
+
+  private async notify(run: RunRow): Promise<void> {
+    const text =
+      run.status === 'finished'
+        ? `Run ${run.name} finished.`
+        : `Run ${run.name} ${run.status === 'killed' ? 'was stopped' : 'failed'}${run.message ? `: ${run.message}` : '.'}`;
+    const show = run.status === 'finished' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    const choice = await show(text, 'Compare with Best', 'Show Output');
+    if (choice === 'Compare with Best') await vscode.commands.executeCommand('trackside.compareWithBest', run.id);
+    if (choice === 'Show Output') await vscode.commands.executeCommand('trackside.showOutput', run.id);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}

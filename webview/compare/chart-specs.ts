@@ -1,0 +1,190 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { ParallelAxis, ParallelPoint, ScatterPoint } from '../../src/core/compare/param-plots';
+import type { XAxis } from '../../src/core/compare/series';
+
+/**
+ * vega-lite specs of the compare charts. Data arrives shaped by the host (downsampled, smoothed,
+ * aggregated), so no spec here has a transform: under the webview CSP vega interprets expressions,
+ * and a transform over thousands of points would cost seconds.
+ */
+
+export const LINES_DATA = 'lines';
+
+/** One drawn point; `run` is the run's legend label (unique within a chart), which the tooltip shows. */
+export interface LinePoint {
+  run: string;
+  x: number;
+  y: number;
+}
+
+export interface BandDatum {
+  group: string;
+  x: number;
+  mean: number;
+  lower: number;
+  upper: number;
+  runs: number;
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+function xEncoding(axis: XAxis): Record<string, unknown> {
+  if (axis === 'wall') return { field: 'x', type: 'temporal', title: 'wall time' };
+  return { field: 'x', type: 'quantitative', title: axis === 'step' ? 'step' : 'time since start (s)' };
+}
+
+/**
+ * One line per run; the x scale is bound to an interval selection, so dragging pans and the wheel zooms.
+ * The host sends only finite values, so the marks skip vega-lite's per-point validity test
+ * (`invalid: 'show'`), and the tooltip is the datum itself rather than an object built by an
+ * interpreted expression per point: together they cut the first draw of 50 × 2,000 points severalfold.
+ */
+export function overlaySpec(
+  key: string,
+  axis: XAxis,
+  logScale: boolean,
+  runNames: readonly string[],
+  values: LinePoint[],
+): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    width: 'container',
+    height: 260,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    data: { name: LINES_DATA, values },
+    params: [{ name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }],
+    mark: { type: 'line', strokeWidth: 1.5, clip: true, invalid: 'show', aria: false, tooltip: { expr: 'datum' } },
+    encoding: {
+      x: xEncoding(axis),
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: key,
+        scale: logScale ? { type: 'log' } : { zero: false },
+      },
+      color: {
+        field: 'run',
+        type: 'nominal',
+        title: 'run',
+        scale: { domain: [...runNames] },
+        legend: runNames.length > 20 ? null : {},
+      },
+    },
+  };
+}
+
+/** Mean line and ± one standard deviation band per group. */
+export function bandsSpec(key: string, axis: XAxis, logScale: boolean, groupBy: string, values: BandDatum[]): TopLevelSpec {
+  const color = { field: 'group', type: 'nominal' as const, title: groupBy };
+  return {
+    $schema: SCHEMA,
+    width: 'container',
+    height: 260,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    data: { name: LINES_DATA, values },
+    layer: [
+      {
+        mark: { type: 'area', opacity: 0.2, clip: true },
+        encoding: {
+          x: xEncoding(axis),
+          y: { field: 'lower', type: 'quantitative', title: key, scale: logScale ? { type: 'log' } : { zero: false } },
+          y2: { field: 'upper' },
+          color,
+        },
+      },
+      {
+        params: [{ name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }],
+        mark: { type: 'line', strokeWidth: 1.5, clip: true },
+        encoding: {
+          x: xEncoding(axis),
+          y: { field: 'mean', type: 'quantitative' },
+          color,
+          tooltip: [
+            { field: 'group', type: 'nominal', title: groupBy },
+            { field: 'x', type: axis === 'wall' ? 'temporal' : 'quantitative', title: 'x' },
+            { field: 'mean', type: 'quantitative', title: `${key} mean`, format: ',.6~g' },
+            { field: 'lower', type: 'quantitative', title: '− std', format: ',.6~g' },
+            { field: 'upper', type: 'quantitative', title: '+ std', format: ',.6~g' },
+            { field: 'runs', type: 'quantitative', title: 'runs' },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+/** One polyline per run across the axes; each axis is labelled with its range (or its categories' ends). */
+export function parallelSpec(axes: ParallelAxis[], points: (ParallelPoint & { color: number | null })[]): TopLevelSpec {
+  const labels = axes.map((a) => a.label);
+  const ends = axes.flatMap((a) => [
+    { label: a.label, position: 1, text: a.kind === 'numeric' ? formatTick(a.max) : (a.categories.at(-1) ?? '') },
+    { label: a.label, position: 0, text: a.kind === 'numeric' ? formatTick(a.min) : (a.categories[0] ?? '') },
+  ]);
+  const byLabel = new Map(axes.map((a) => [a.id, a.label]));
+  const values = points.map((p) => ({ ...p, label: byLabel.get(p.axis) ?? p.axis }));
+  const x = { field: 'label', type: 'nominal' as const, sort: labels, title: null, axis: { orient: 'top' as const, labelAngle: 0, domain: false, ticks: false } };
+  return {
+    $schema: SCHEMA,
+    width: 'container',
+    height: 300,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    layer: [
+      {
+        data: { values: labels.map((label) => ({ label })) },
+        mark: { type: 'rule', opacity: 0.6 },
+        encoding: { x, y: { datum: 0, type: 'quantitative', scale: { domain: [0, 1] }, axis: null }, y2: { datum: 1 } },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', strokeWidth: 1.5, opacity: 0.8 },
+        encoding: {
+          x,
+          y: { field: 'position', type: 'quantitative', axis: null, scale: { domain: [0, 1] } },
+          detail: { field: 'runId', type: 'nominal' },
+          color: { field: 'color', type: 'quantitative', title: axes.at(-1)?.label ?? '', legend: null },
+          tooltip: [
+            { field: 'name', type: 'nominal', title: 'run' },
+            { field: 'label', type: 'nominal', title: 'axis' },
+            { field: 'value', type: 'nominal', title: 'value' },
+          ],
+        },
+      },
+      {
+        data: { values: ends },
+        mark: { type: 'text', dx: 4, align: 'left', fontSize: 10 },
+        encoding: {
+          x,
+          y: { field: 'position', type: 'quantitative', axis: null, scale: { domain: [0, 1] } },
+          text: { field: 'text' },
+        },
+      },
+    ],
+  };
+}
+
+export function scatterSpec(paramKey: string, metricLabel: string, numericX: boolean, points: ScatterPoint[]): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    width: 'container',
+    height: 280,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    data: { values: points },
+    params: numericX ? [{ name: 'zoom', select: { type: 'interval' }, bind: 'scales' }] : [],
+    mark: { type: 'point', filled: true, size: 60, opacity: 0.8 },
+    encoding: {
+      x: numericX
+        ? { field: 'x', type: 'quantitative', title: paramKey, scale: { zero: false } }
+        : { field: 'x', type: 'nominal', title: paramKey },
+      y: { field: 'y', type: 'quantitative', title: metricLabel, scale: { zero: false } },
+      tooltip: [
+        { field: 'name', type: 'nominal', title: 'run' },
+        { field: 'x', title: paramKey },
+        { field: 'y', type: 'quantitative', title: metricLabel, format: ',.6~g' },
+      ],
+    },
+  };
+}
+
+function formatTick(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
