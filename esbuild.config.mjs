@@ -61,6 +61,11 @@ async function copyAssets() {
       filter: (src) => !src.includes('__pycache__'),
     });
   }
+  // The model server that SSH targets copy to their hosts.
+  if (existsSync('src/core/deploy/runtime/serve.py')) {
+    mkdirSync('dist/runtime', { recursive: true });
+    cpSync('src/core/deploy/runtime/serve.py', 'dist/runtime/serve.py');
+  }
   if (existsSync('webview/shared/theme.css')) cpSync('webview/shared/theme.css', 'dist/webview/theme.css');
 }
 

@@ -12,6 +12,9 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   reindex: () => import('./commands/reindex').then((m) => m.reindexCommand),
   export: () => import('./commands/export').then((m) => m.exportCommand),
   push: () => import('./commands/push').then((m) => m.pushCommand),
+  deploy: () => import('./commands/deploy').then((m) => m.deployCommand),
+  undeploy: () => import('./commands/deploy').then((m) => m.undeployCommand),
+  deployments: () => import('./commands/deploy').then((m) => m.deploymentsCommand),
 };
 
 function usage(): string {

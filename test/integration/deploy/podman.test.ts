@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Deployer } from '../../../src/core/deploy/deployer';
+import { DeploymentFailedError } from '../../../src/core/deploy/errors';
+import { DeploymentStore } from '../../../src/core/deploy/record-store';
+import { createTargets } from '../../../src/core/deploy/target-factory';
+import { PodmanTargetConfigSchema } from '../../../src/core/deploy/targets-config';
+import { pushModelFiles, type PushedModel } from '../../fixtures/deploy/model-pusher';
+import { HOST_PYTHON_PATHS, PodmanService } from '../../fixtures/deploy/podman-service';
+import { RegistryServer } from '../../fixtures/deploy/registry-server';
+import { freePort } from '../../fixtures/deploy/service-process';
+import {
+  SYSTEM_PYTHON,
+  inferRequestFor,
+  trainIrisModel,
+  writeCorruptModel,
+  type TrainedModel,
+} from '../../fixtures/deploy/trained-models';
+
+describe('deploying to Podman (real libpod API, real registry)', () => {
+  let registry: RegistryServer;
+  let podman: PodmanService;
+  let work: string;
+  let workspace: string;
+  let logistic: TrainedModel;
+  let stump: TrainedModel;
+  let v1: PushedModel;
+  let v2: PushedModel;
+  let corrupt: PushedModel;
+  let deployer: Deployer;
+  let port: number;
+
+  const TARGET = 'local-podman';
+
+  before(async () => {
+    [registry, podman] = await Promise.all([RegistryServer.start(), PodmanService.start()]);
+    await podman.buildRuntimeImage();
+    work = mkdtempSync(join(tmpdir(), 'trackside-deploy-podman-'));
+    workspace = join(work, 'workspace');
+    logistic = trainIrisModel(work, 'logistic', 'logistic.pkl');
+    stump = trainIrisModel(work, 'stump', 'stump.pkl');
+    v1 = await pushModelFiles(registry.host, 'team/iris', [logistic.path], 'v1');
+    v2 = await pushModelFiles(registry.host, 'team/iris', [stump.path], 'v2');
+    corrupt = await pushModelFiles(registry.host, 'team/broken', [writeCorruptModel(work)], 'v1');
+    const target = PodmanTargetConfigSchema.parse({
+      kind: 'podman',
+      name: TARGET,
+      address: podman.address,
+      image: 'localhost/trackside-runtime:test',
+      port: (port = await freePort()),
+      bindHost: '127.0.0.1',
+      hostPaths: HOST_PYTHON_PATHS,
+      python: SYSTEM_PYTHON,
+    });
+    deployer = new Deployer({
+      store: new DeploymentStore(workspace),
+      targets: createTargets([target]),
+      healthTimeoutMs: 60_000,
+    });
+  });
+
+  after(async () => {
+    await Promise.allSettled([podman?.stop(), registry?.stop()]);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('serves the pushed model and answers with the same predictions as the model in-process', async () => {
+    const steps: string[] = [];
+    const record = await deployer.deploy(
+      { target: TARGET, name: 'iris', modelRef: v1.ref, plainHttp: true },
+      { onProgress: (p) => steps.push(p.step) },
+    );
+    assert.equal(record.status, 'ready');
+    assert.equal(record.digest, v1.digest);
+    assert.ok(steps.includes('health'), `progress reported: ${steps.join(', ')}`);
+
+    const response = await deployer.infer(record, inferRequestFor(logistic.inputs));
+    assert.equal(response.model_name, 'iris');
+    assert.deepEqual(response.outputs[0]?.data, logistic.predictions);
+    assert.ok(
+      (await deployer.logs(record)).some((line) => line.includes('verified')),
+      'the runtime verified the pull',
+    );
+  });
+
+  it('replaces with a second version, rolls back to the first, and undeploys idempotently', async () => {
+    const second = await deployer.deploy({ target: TARGET, name: 'iris', modelRef: v2.ref, plainHttp: true });
+    assert.equal(second.status, 'ready');
+    assert.deepEqual((await deployer.infer(second, inferRequestFor(stump.inputs))).outputs[0]?.data, stump.predictions);
+    assert.notDeepEqual(stump.predictions, logistic.predictions, 'the two versions must be distinguishable');
+
+    const rolledBack = await deployer.rollback(TARGET, 'iris');
+    assert.equal(rolledBack.digest, v1.digest);
+    assert.equal(rolledBack.rolledBackFrom, second.id);
+    assert.deepEqual(
+      (await deployer.infer(rolledBack, inferRequestFor(logistic.inputs))).outputs[0]?.data,
+      logistic.predictions,
+    );
+
+    // The records survive a restart: a fresh store over the same folder tells the whole story.
+    const history = new DeploymentStore(workspace).history(TARGET, 'iris');
+    assert.deepEqual(
+      history.map((r) => [r.digest, r.status]),
+      [
+        [v1.digest, 'replaced'],
+        [v2.digest, 'replaced'],
+        [v1.digest, 'ready'],
+      ],
+    );
+
+    const undeployed = await deployer.undeploy(TARGET, 'iris');
+    assert.equal(undeployed?.status, 'undeployed');
+    assert.deepEqual(await podman.containerNames(), []);
+    assert.deepEqual(await podman.podNames(), []);
+    assert.equal(await deployer.undeploy(TARGET, 'iris'), undefined, 'a second undeploy is a no-op');
+    await assert.rejects(
+      fetch(`${rolledBack.endpoint}/v2/health/live`),
+      'nothing answers on the endpoint after undeploy',
+    );
+  });
+
+  it('ends a model that fails to load as a failed deployment with the loader error, leaving nothing running', async () => {
+    const error = await deployer
+      .deploy({ target: TARGET, name: 'broken', modelRef: corrupt.ref, plainHttp: true })
+      .then(
+        () => assert.fail('a corrupt model must not deploy'),
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof DeploymentFailedError);
+    assert.equal(error.reason, 'model-load-failed');
+    assert.ok(
+      error.logTail.some((line) => line.includes('UnpicklingError')),
+      `log tail shows the loader's error:\n${error.logTail.join('\n')}`,
+    );
+    const record = new DeploymentStore(workspace).get(error.recordId);
+    assert.equal(record?.status, 'failed');
+    assert.equal(record?.error?.reason, 'model-load-failed');
+    assert.deepEqual(record?.error?.logTail, error.logTail);
+    assert.deepEqual(await podman.containerNames(), []);
+    assert.deepEqual(await podman.podNames(), []);
+  });
+
+  it('deploys, lists and undeploys from the command line with a target given by flags', async () => {
+    const targetFlags = [
+      '--target',
+      'cli-podman',
+      '--podman',
+      podman.address,
+      '--image',
+      'localhost/trackside-runtime:test',
+      '--port',
+      String(port),
+      '--python',
+      SYSTEM_PYTHON,
+      ...HOST_PYTHON_PATHS.flatMap((p) => ['--host-path', p]),
+      '--workspace',
+      workspace,
+    ];
+    const deployed = await cli([
+      'deploy',
+      ...targetFlags,
+      '--name',
+      'iris-cli',
+      '--image-ref',
+      v1.ref,
+      '--plain-http',
+      '--json',
+    ]);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const record = JSON.parse(deployed.stdout) as { status: string; endpoint: string };
+    assert.equal(record.status, 'ready');
+    const response = await fetch(`${record.endpoint}/v2/models/iris-cli/infer`, {
+      method: 'POST',
+      body: JSON.stringify(inferRequestFor(logistic.inputs)),
+    });
+    assert.deepEqual(
+      ((await response.json()) as { outputs: { data: number[] }[] }).outputs[0]?.data,
+      logistic.predictions,
+    );
+
+    const listed = await cli(['deployments', '--workspace', workspace]);
+    assert.match(listed.stdout, /iris-cli on cli-podman: ready/);
+
+    assert.equal((await cli(['undeploy', ...targetFlags, '--name', 'iris-cli'])).code, 0);
+    const again = await cli(['undeploy', ...targetFlags, '--name', 'iris-cli']);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /nothing was serving/);
+    assert.deepEqual(await podman.containerNames(), []);
+  });
+});
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(__dirname, '..', '..', '..', 'src', 'cli', 'main.ts'), ...args],
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
