@@ -13,6 +13,8 @@ export const ANNOTATIONS_FILE = 'annotations.json';
 
 export const RunAnnotationsSchema = z.object({
   version: z.literal(1),
+  /** A name the user gave the run, shown instead of the generated one. */
+  name: z.string().min(1).max(200).optional(),
   tags: z.record(z.string().min(1).max(200), z.string().max(2000)),
   note: z.string().max(100_000),
   updatedAt: z.string().nullable(),
@@ -59,7 +61,7 @@ export async function readAnnotations(runDir: string): Promise<RunAnnotations> {
 
 export async function writeAnnotations(
   runDir: string,
-  edit: { tags: Record<string, string>; note: string },
+  edit: { name?: string; tags: Record<string, string>; note: string },
   now: Date = new Date(),
 ): Promise<RunAnnotations> {
   const annotations = RunAnnotationsSchema.parse({ version: 1, ...edit, updatedAt: now.toISOString() });

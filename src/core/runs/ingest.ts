@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IndexStore } from '../store/database';
 import { RunFileError } from './errors';
+import { ingestAnnotations } from './ingest-annotations';
 import { effectiveStatus, isProcessAlive } from './ingest-status';
 import { applyEventChunk, deleteRunRows, insertRunRow, writeStatus } from './ingest-rows';
 import { RunFile, type RunStatus } from './protocol';
@@ -97,6 +98,7 @@ export async function ingestRun(
   }
 
   result.changed = (await ingestStatus(store, runDir, runId, state.pk, state.hostname, options)) || result.changed;
+  result.changed = (await ingestAnnotations(store, runDir, state.pk)) || result.changed;
 
   let expected = store.statements.offset.get(state.pk, RunFile.events) ?? 0;
   try {

@@ -125,6 +125,81 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Model versions, aliases, pushes and the audit log. Their truth is `.trackside/models.jsonl` and
+    // `.trackside/audit.jsonl` (see src/core/models/journal-sync.ts): these tables are rebuilt from
+    // those files, as the run tables are from run folders.
+    version: 2,
+    up(db) {
+      db.exec(`
+        CREATE TABLE model_versions (
+          name TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          run_id TEXT NOT NULL,
+          artifact_path TEXT NOT NULL,
+          sha256 TEXT,
+          size INTEGER,
+          created_at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          PRIMARY KEY (name, version)
+        ) WITHOUT ROWID;
+        CREATE INDEX model_versions_by_sha256 ON model_versions(sha256);
+        CREATE INDEX model_versions_by_run ON model_versions(run_id);
+
+        CREATE TABLE model_aliases (
+          name TEXT NOT NULL,
+          alias TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          moved_at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          PRIMARY KEY (name, alias)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE model_pushes (
+          name TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          registry TEXT NOT NULL,
+          repository TEXT NOT NULL,
+          tag TEXT,
+          digest TEXT NOT NULL,
+          pushed_at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          PRIMARY KEY (name, version, registry, repository, digest)
+        ) WITHOUT ROWID;
+        CREATE INDEX model_pushes_by_digest ON model_pushes(digest);
+
+        -- Append-only: rows are never changed or deleted (a rebuild drops and recreates the table).
+        CREATE TABLE audit (
+          seq INTEGER PRIMARY KEY,
+          at TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          action TEXT NOT NULL,
+          subject TEXT NOT NULL,
+          detail_json TEXT NOT NULL
+        );
+        CREATE INDEX audit_by_at ON audit(at);
+        CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+          BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+          BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+        -- How far each journal file under .trackside/ has been applied, compared-and-set with its rows.
+        CREATE TABLE journal_offsets (
+          file TEXT PRIMARY KEY,
+          offset INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    // What the user adds to a run in the editor (name, tags, note) lives in the run folder's
+    // annotations.json; tags from it are marked so an edit can replace them without touching the
+    // tags the training process set.
+    version: 3,
+    up(db) {
+      db.exec(`ALTER TABLE tags ADD COLUMN source TEXT NOT NULL DEFAULT 'run';`);
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

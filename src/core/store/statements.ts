@@ -59,7 +59,7 @@ export function prepareStatements(db: Database) {
         count = excluded.count, last_step = excluded.last_step, last_ts = excluded.last_ts`),
     upsertTag: db.prepare(`
       INSERT INTO tags(run_pk, key, value) VALUES (?, ?, ?)
-      ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value`),
+      ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value WHERE tags.source = 'run'`),
     setNote: db.prepare('UPDATE runs SET note = ? WHERE pk = ?'),
     upsertArtifact: db.prepare(`
       INSERT INTO artifacts(run_pk, path, role, kind, name, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?)
