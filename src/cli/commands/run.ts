@@ -19,6 +19,7 @@ Options:
   --cwd <dir>                 working folder of the command (default: current folder)
   --workspace <dir>           folder whose .trackside/ receives the run (default: nearest one above --cwd)
   --run-id <id>               start a run created ahead (queued or submitted to Slurm) in its folder
+  --slurm <target>            run on a Slurm compute target instead (see trackside submit --help)
   --packages <a,b,…>          Python packages whose versions are recorded (default: torch,sklearn,numpy,…)
   --metric-regex <regex>      extra output pattern with named groups (?<key>…) and (?<value>…)
   --metric-regex-for <k=regex>  extra output pattern for metric k, value in (?<value>…) or group 1
@@ -141,6 +142,12 @@ function pattern(build: () => MetricPattern): MetricPattern {
 
 export const runCommand: CliCommand = {
   async run(args) {
+    const own = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+    if (own.some((arg) => arg === '--slurm' || arg.startsWith('--slurm='))) {
+      // Same contract as a local run: follow the job to its end and exit with the run's exit code.
+      const { submitCommand } = await import('./submit');
+      return submitCommand.run(['--wait', ...args]);
+    }
     const options = parseRunArgs(args);
     if (options === 'help') {
       process.stdout.write(`${USAGE}\n`);

@@ -1,0 +1,118 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseParamValue } from '../../core/runs/command-line';
+import type { ParamValue } from '../../core/runs/protocol';
+import { findWorkspaceRoot } from '../../core/runs/workspace';
+import { CliError } from '../errors';
+
+/** Options shared by the commands that start runs later (queue add, submit): parsed like `trackside run`'s. */
+export interface DeferredRunOptions {
+  command: string[];
+  cwd: string;
+  workspaceRoot: string;
+  experiment?: string;
+  name?: string;
+  params: Record<string, ParamValue>;
+  /** Values of the command's own options (--slurm, --compute-file…), by flag. */
+  extra: Map<string, string>;
+  flags: Set<string>;
+}
+
+/**
+ * Parses `[options] -- <command…>`. `valueOptions` and `booleanFlags` are the command's own options
+ * beyond the shared ones (--experiment, --name, --param, --cwd, --workspace).
+ */
+export function parseDeferredRun(
+  args: readonly string[],
+  usage: string,
+  valueOptions: readonly string[] = [],
+  booleanFlags: readonly string[] = [],
+): DeferredRunOptions {
+  const separator = args.indexOf('--');
+  if (separator < 0) throw new CliError(`missing \`--\` before the command — ${usage}`, 2);
+  const command = args.slice(separator + 1);
+  if (!command[0]) throw new CliError(`no command after \`--\` — ${usage}`, 2);
+  const parsed = parseOptions(
+    args.slice(0, separator),
+    ['--experiment', '--name', '--param', '--cwd', '--workspace', ...valueOptions],
+    booleanFlags,
+    usage,
+  );
+  const cwd = folder('--cwd', parsed.values.get('--cwd')?.[0] ?? process.cwd());
+  const workspace = parsed.values.get('--workspace')?.[0];
+  const params: Record<string, ParamValue> = {};
+  for (const pair of parsed.values.get('--param') ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`--param expects key=value, got ${JSON.stringify(pair)}`, 2);
+    params[pair.slice(0, eq).trim()] = parseParamValue(pair.slice(eq + 1));
+  }
+  const extra = new Map<string, string>();
+  for (const option of valueOptions) {
+    const value = parsed.values.get(option)?.at(-1);
+    if (value !== undefined) extra.set(option, value);
+  }
+  return {
+    command,
+    cwd,
+    workspaceRoot: workspace ? folder('--workspace', workspace) : findWorkspaceRoot(cwd),
+    experiment: parsed.values.get('--experiment')?.at(-1),
+    name: parsed.values.get('--name')?.at(-1),
+    params,
+    extra,
+    flags: parsed.flags,
+  };
+}
+
+export interface ParsedOptions {
+  values: Map<string, string[]>;
+  flags: Set<string>;
+  positional: string[];
+}
+
+/** `--flag value`, `--flag=value`, boolean flags and positional arguments; unknown options are errors. */
+export function parseOptions(
+  args: readonly string[],
+  valueOptions: readonly string[],
+  booleanFlags: readonly string[],
+  usage: string,
+): ParsedOptions {
+  const values = new Map<string, string[]>();
+  const flags = new Set<string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const raw = args[i]!;
+    if (!raw.startsWith('-')) {
+      positional.push(raw);
+      continue;
+    }
+    const eq = raw.indexOf('=');
+    const flag = eq > 0 ? raw.slice(0, eq) : raw;
+    if (booleanFlags.includes(flag) && eq < 0) {
+      flags.add(flag);
+      continue;
+    }
+    if (!valueOptions.includes(flag)) throw new CliError(`unknown option ${raw} — ${usage}`, 2);
+    const value = eq > 0 ? raw.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new CliError(`${flag} needs a value — ${usage}`, 2);
+    values.set(flag, [...(values.get(flag) ?? []), value]);
+  }
+  return { values, flags, positional };
+}
+
+export function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} expects a whole number ≥ 1, got ${value}`, 2);
+  return n;
+}
+
+function folder(flag: string, value: string): string {
+  const dir = resolve(value);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${flag}: no such folder ${dir}`, 2);
+  return dir;
+}
+
+/** The bundled CLI itself: queue runners and batch scripts start `<node> <this file> run …`. */
+export function bundledCliPath(): string {
+  return resolve(process.argv[1] ?? 'trackside');
+}
