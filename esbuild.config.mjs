@@ -15,6 +15,29 @@ const common = {
   legalComments: 'none',
 };
 
+/**
+ * The CLI is a small dispatcher (dist/cli.js) and one bundle per command (dist/cli/<module>.js),
+ * loaded when that command runs: `trackside run` then loads the launcher alone rather than every
+ * command's code (the registry client, deploy targets, zod schemas…), which took most of its start.
+ * The commands are the modules src/cli/main.ts imports from ./commands/.
+ */
+const cliCommandModules = [
+  ...new Set(
+    [...readFileSync('src/cli/main.ts', 'utf8').matchAll(/import\('\.\/commands\/([\w-]+)'\)/g)].map((m) => m[1]),
+  ),
+];
+
+/** In the dispatcher, `import('./commands/x')` loads the built dist/cli/x.js at run time. */
+const cliCommandsExternal = {
+  name: 'cli-commands-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/commands\/[\w-]+$/ }, (args) => ({
+      path: `./cli/${args.path.slice('./commands/'.length)}.js`,
+      external: true,
+    }));
+  },
+};
+
 /** Every folder under webview/ with a main.ts is one panel bundle; `shared/` holds components. */
 const webviewEntries = readdirSync('webview', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join('webview', d.name, 'main.ts')))
@@ -37,8 +60,21 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['better-sqlite3'],
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [cliCommandsExternal],
+  },
+  {
+    ...common,
+    entryPoints: cliCommandModules.map((name) => ({ in: `src/cli/commands/${name}.ts`, out: name })),
+    outdir: 'dist/cli',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    // The code finds dist/python/ and dist/runtime/ beside its own file, as it does in dist/cli.js
+    // and dist/extension.js: in dist/cli/ its directory is the one above.
+    banner: { js: 'const __distDirname = require("node:path").dirname(__dirname);' },
+    define: { __dirname: '__distDirname' },
   },
   {
     ...common,

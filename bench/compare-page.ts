@@ -50,11 +50,17 @@ export async function openComparePage(browser: Browser, state: CompareViewState 
       await route.fulfill({ contentType: 'text/html', body: html });
       return;
     }
-    const type = path.endsWith('.js') ? 'text/javascript' : path.endsWith('.css') ? 'text/css' : 'application/octet-stream';
+    const type = path.endsWith('.js')
+      ? 'text/javascript'
+      : path.endsWith('.css')
+        ? 'text/css'
+        : 'application/octet-stream';
     await route.fulfill({ contentType: type, body: readFileSync(join(distWebview, path)) });
   });
   await page.goto(`${ORIGIN}/index.html`);
-  await page.waitForFunction(() => (window as unknown as { __sent: { type: string }[] }).__sent.some((m) => m.type === 'ready'));
+  await page.waitForFunction(() =>
+    (window as unknown as { __sent: { type: string }[] }).__sent.some((m) => m.type === 'ready'),
+  );
   return {
     page,
     post: (notification) =>

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { benchComparePayload } from './compare-payload';
 import { benchDownsample } from './downsample';
 import { benchIngest } from './ingest';
+import { benchLineage } from './lineage';
 import type { BenchResult } from './result';
 
 interface BenchModule {
@@ -18,6 +19,7 @@ async function modules(): Promise<BenchModule[]> {
     { name: 'ingest', run: benchIngest },
     { name: 'compare payload', run: benchComparePayload },
     { name: 'downsampling', run: benchDownsample },
+    { name: 'lineage', run: benchLineage },
   ];
   // The launcher benchmark lives in bench/launcher.ts, owned with the launcher; included when present.
   if (existsSync(join(__dirname, 'launcher.ts'))) {

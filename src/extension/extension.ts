@@ -2,14 +2,18 @@ import * as vscode from 'vscode';
 import { registerCommand } from './command-registry';
 import { registerCompareCommands } from './compare/commands';
 import { IndexService } from './index/index-service';
+import { registerLineageFeature } from './lineage/commands';
+import type { IndexDeps } from './lineage/deps';
 import { MetricDecorations } from './inline/metric-decorations';
 import { RunCodeLensProvider } from './inline/run-codelens';
 import { LatestRunPanel } from './metrics/panel';
+import { registerModelsFeature } from './models/commands';
 import { LaunchRefusedError, RunCommands } from './runs/commands';
 import { registerSidebarCommands } from './sidebar/commands';
 import { RunListSettings } from './sidebar/list-settings';
 import { ExperimentsTreeProvider, type ExperimentsNode } from './sidebar/tree';
 import { RunStatusReporter } from './status/run-status';
+import { registerComputeFeature } from './sweeps/compute-feature';
 import { SqliteAddonError, checkSqliteAddon, reportSqliteAddonError } from './storage/sqlite-addon';
 
 /** Services with an async shutdown (watchers, the index); awaited in deactivate(). */
@@ -70,6 +74,22 @@ class Trackside implements vscode.Disposable {
       },
     });
     this.disposables.push(compare.disposable);
+    // Models view and lineage (issue 6): both read the shared index.
+    const indexDeps: IndexDeps = {
+      extensionUri,
+      log: this.log,
+      workspaceRoot: () => root,
+      index: async () => {
+        if (!index) throw new Error('Open a folder to see its runs.');
+        return index.store();
+      },
+      onIndexChanged: (listener) => {
+        const subscription = index?.onDidChange(() => listener());
+        return () => subscription?.dispose();
+      },
+    };
+    const models = registerModelsFeature(indexDeps);
+    this.disposables.push(models, registerLineageFeature({ ...indexDeps, models }));
     if (index) this.startWorkspaceFeatures(index, runs, compare.controller);
     setImmediate(() => this.checkIndexRuntime());
   }
@@ -87,6 +107,18 @@ class Trackside implements vscode.Disposable {
       showCollapseAll: true,
     });
     view.description = settings.describeFilter() || undefined;
+    // ── Queue, sweeps and Slurm (issue 9): one queue runner and one Slurm monitor per workspace,
+    // sweep groups in the Experiments view; Stop on a Slurm run goes through scancel. ──
+    const compute = registerComputeFeature({
+      extensionUri: this.context.extensionUri,
+      log: this.log,
+      index,
+      tree,
+      view,
+    });
+    this.disposables.push(compute);
+    this.closables.push(compute);
+    // ── end of queue, sweeps and Slurm ──
     const primaryMetric = (experiment: string) => settings.primaryMetric(experiment);
     this.disposables.push(
       tree,
@@ -99,7 +131,7 @@ class Trackside implements vscode.Disposable {
         const node = ids[0] ? tree.runNode(ids[0]) : undefined;
         if (node && view.visible) await view.reveal(node, { select: true, focus: false });
       }),
-      ...registerSidebarCommands({ index, tree, view, settings, runs, log: this.log }),
+      ...registerSidebarCommands({ index, tree, view, settings, runs, log: this.log, stopElsewhere: compute.stopRun }),
       vscode.languages.registerCodeLensProvider(
         [{ language: 'python', scheme: 'file' }],
         new RunCodeLensProvider(index, primaryMetric),

@@ -21,5 +21,8 @@ export interface AppContext {
 export function chartLabels(rows: readonly { id: string; name: string }[]): ChartRun[] {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
-  return rows.map((r) => ({ id: r.id, label: (counts.get(r.name) ?? 0) > 1 ? `${r.name} · ${r.id.slice(-5)}` : r.name }));
+  return rows.map((r) => ({
+    id: r.id,
+    label: (counts.get(r.name) ?? 0) > 1 ? `${r.name} · ${r.id.slice(-5)}` : r.name,
+  }));
 }

@@ -1,4 +1,6 @@
-import type { TopLevelSpec } from 'vega-lite';
+import type { Spec as VegaSpec } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { themeConfig } from '../shared/vega-chart';
 import type { ParallelAxis, ParallelPoint, ScatterPoint } from '../../src/core/compare/param-plots';
 import type { XAxis } from '../../src/core/compare/series';
 
@@ -74,7 +76,13 @@ export function overlaySpec(
 }
 
 /** Mean line and ± one standard deviation band per group. */
-export function bandsSpec(key: string, axis: XAxis, logScale: boolean, groupBy: string, values: BandDatum[]): TopLevelSpec {
+export function bandsSpec(
+  key: string,
+  axis: XAxis,
+  logScale: boolean,
+  groupBy: string,
+  values: BandDatum[],
+): TopLevelSpec {
   const color = { field: 'group', type: 'nominal' as const, title: groupBy };
   return {
     $schema: SCHEMA,
@@ -114,7 +122,8 @@ export function bandsSpec(key: string, axis: XAxis, logScale: boolean, groupBy: 
 }
 
 /** One polyline per run across the axes; each axis is labelled with its range (or its categories' ends). */
-export function parallelSpec(axes: ParallelAxis[], points: (ParallelPoint & { color: number | null })[]): TopLevelSpec {
+export function parallelSpec(axes: ParallelAxis[], points: ParallelPoint[]): TopLevelSpec {
+  const runCount = new Set(points.map((p) => p.runId)).size;
   const labels = axes.map((a) => a.label);
   const ends = axes.flatMap((a) => [
     { label: a.label, position: 1, text: a.kind === 'numeric' ? formatTick(a.max) : (a.categories.at(-1) ?? '') },
@@ -122,7 +131,14 @@ export function parallelSpec(axes: ParallelAxis[], points: (ParallelPoint & { co
   ]);
   const byLabel = new Map(axes.map((a) => [a.id, a.label]));
   const values = points.map((p) => ({ ...p, label: byLabel.get(p.axis) ?? p.axis }));
-  const x = { field: 'label', type: 'nominal' as const, sort: labels, title: null, axis: { orient: 'top' as const, labelAngle: 0, domain: false, ticks: false } };
+  const x = {
+    field: 'label',
+    type: 'nominal' as const,
+    sort: labels,
+    title: null,
+    scale: { type: 'point' as const, padding: 0.15 },
+    axis: { orient: 'bottom' as const, labelAngle: 0, domain: false, ticks: false, labelPadding: 8 },
+  };
   return {
     $schema: SCHEMA,
     width: 'container',
@@ -141,7 +157,7 @@ export function parallelSpec(axes: ParallelAxis[], points: (ParallelPoint & { co
           x,
           y: { field: 'position', type: 'quantitative', axis: null, scale: { domain: [0, 1] } },
           detail: { field: 'runId', type: 'nominal' },
-          color: { field: 'color', type: 'quantitative', title: axes.at(-1)?.label ?? '', legend: null },
+          color: { field: 'name', type: 'nominal', title: 'run', legend: runCount > 20 ? null : {} },
           tooltip: [
             { field: 'name', type: 'nominal', title: 'run' },
             { field: 'label', type: 'nominal', title: 'axis' },
@@ -162,7 +178,19 @@ export function parallelSpec(axes: ParallelAxis[], points: (ParallelPoint & { co
   };
 }
 
-export function scatterSpec(paramKey: string, metricLabel: string, numericX: boolean, points: ScatterPoint[]): TopLevelSpec {
+/** A param spanning two orders of magnitude or more (learning rates) is plotted on a log scale. */
+function spansDecades(values: number[]): boolean {
+  const min = Math.min(...values);
+  return min > 0 && Math.max(...values) / min >= 50;
+}
+
+export function scatterSpec(
+  paramKey: string,
+  metricLabel: string,
+  numericX: boolean,
+  points: ScatterPoint[],
+): TopLevelSpec {
+  const logX = numericX && spansDecades(points.map((p) => p.x as number));
   return {
     $schema: SCHEMA,
     width: 'container',
@@ -173,9 +201,14 @@ export function scatterSpec(paramKey: string, metricLabel: string, numericX: boo
     mark: { type: 'point', filled: true, size: 60, opacity: 0.8 },
     encoding: {
       x: numericX
-        ? { field: 'x', type: 'quantitative', title: paramKey, scale: { zero: false } }
+        ? {
+            field: 'x',
+            type: 'quantitative',
+            title: paramKey,
+            scale: logX ? { type: 'log', padding: 16 } : { zero: false, padding: 16 },
+          }
         : { field: 'x', type: 'nominal', title: paramKey },
-      y: { field: 'y', type: 'quantitative', title: metricLabel, scale: { zero: false } },
+      y: { field: 'y', type: 'quantitative', title: metricLabel, scale: { zero: false, padding: 16 } },
       tooltip: [
         { field: 'name', type: 'nominal', title: 'run' },
         { field: 'x', title: paramKey },
@@ -187,4 +220,41 @@ export function scatterSpec(paramKey: string, metricLabel: string, numericX: boo
 
 function formatTick(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
+
+const VALIDITY_TEST = /isValid\(|isFinite\(/;
+
+/**
+ * Compiles a vega-lite spec to vega without the per-point validity tests vega-lite adds (a `defined`
+ * signal, or a test per position channel) and without the `toNumber` formula on x: the host only
+ * sends finite numbers, and under the webview CSP every per-point expression runs in vega's
+ * interpreter, which for 50 × 2,000 points costs most of a second.
+ */
+export function leanVegaSpec(spec: TopLevelSpec): VegaSpec {
+  const compiled = compile(spec, { config: themeConfig() }).spec;
+  const strip = (marks: unknown[] | undefined): void => {
+    for (const mark of (marks ?? []) as { encode?: Record<string, Record<string, unknown>>; marks?: unknown[] }[]) {
+      for (const block of Object.values(mark.encode ?? {})) {
+        for (const [channel, rule] of Object.entries(block)) {
+          if (channel === 'defined' && VALIDITY_TEST.test(JSON.stringify(rule))) delete block[channel];
+          else if (
+            Array.isArray(rule) &&
+            rule.length === 2 &&
+            VALIDITY_TEST.test(String((rule[0] as { test?: string }).test))
+          ) {
+            block[channel] = rule[1];
+          }
+        }
+      }
+      strip(mark.marks);
+    }
+  };
+  strip(compiled.marks);
+  for (const data of compiled.data ?? []) {
+    if (!('transform' in data) || !data.transform) continue;
+    data.transform = data.transform.filter(
+      (t) => !(t.type === 'formula' && /^toNumber\(datum\["[^"]+"\]\)$/.test(String(t.expr))),
+    );
+  }
+  return compiled;
 }

@@ -109,20 +109,22 @@ export class ChartsPanel extends LitElement {
           .checked=${chart.logScale}
           @change=${(e: Event) => this.chart({ logScale: (e.target as HTMLInputElement).checked })}
         ></vscode-checkbox>
-        ${this.ctx.state.mode === 'compare'
-          ? html`<label
-              >Group by
-              <vscode-single-select
-                id="group-by"
-                aria-label="Group by"
-                .value=${chart.groupBy ?? ''}
-                @change=${(e: Event) => this.chart({ groupBy: (e.target as HTMLSelectElement).value || null })}
-              >
-                <vscode-option value="">(no grouping)</vscode-option>
-                ${this.ctx.table.paramKeys.map((k) => html`<vscode-option value=${k}>${k}</vscode-option>`)}
-              </vscode-single-select></label
-            >`
-          : nothing}
+        ${
+          this.ctx.state.mode === 'compare'
+            ? html`<label
+                >Group by
+                <vscode-single-select
+                  id="group-by"
+                  aria-label="Group by"
+                  .value=${chart.groupBy ?? ''}
+                  @change=${(e: Event) => this.chart({ groupBy: (e.target as HTMLSelectElement).value || null })}
+                >
+                  <vscode-option value="">(no grouping)</vscode-option>
+                  ${this.ctx.table.paramKeys.map((k) => html`<vscode-option value=${k}>${k}</vscode-option>`)}
+                </vscode-single-select></label
+              >`
+            : nothing
+        }
         <span class="muted">${this.ctx.chartNote}</span>
       </div>
       <div class="keys" role="group" aria-label="Metrics to chart">

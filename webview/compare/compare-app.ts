@@ -172,7 +172,8 @@ export class CompareApp extends LitElement {
 
   private context(table: CompareTable, view: TableView): AppContext {
     const selected = new Set(this.state.selection);
-    const chosen = selected.size > 0 ? view.rows.filter((r) => selected.has(r.id)) : view.rows.slice(0, CHART_RUN_LIMIT);
+    const chosen =
+      selected.size > 0 ? view.rows.filter((r) => selected.has(r.id)) : view.rows.slice(0, CHART_RUN_LIMIT);
     const chartNote =
       selected.size > 0
         ? `Charting the ${chosen.length} selected run${chosen.length === 1 ? '' : 's'}.`
@@ -208,19 +209,26 @@ export class CompareApp extends LitElement {
     return html`
       <nav role="tablist" aria-label="Views">
         ${(['table', 'charts', 'params'] as const).map(
-          (t) => html`<button role="tab" aria-selected=${t === tab ? 'true' : 'false'} @click=${() => this.patchState({ tab: t })}>
-            ${t === 'table' ? 'Table' : t === 'charts' ? 'Charts' : 'Params'}
-          </button>`,
+          (t) =>
+            html`<button
+              role="tab"
+              aria-selected=${t === tab ? 'true' : 'false'}
+              @click=${() => this.patchState({ tab: t })}
+            >
+              ${t === 'table' ? 'Table' : t === 'charts' ? 'Charts' : 'Params'}
+            </button>`,
         )}
       </nav>
       <div class="content ${tab}">
-        ${tab === 'table'
-          ? html`<trackside-table-panel .ctx=${ctx}></trackside-table-panel>`
-          : tab === 'charts'
-            ? html`<trackside-charts-panel .ctx=${ctx} .keys=${this.table.metricKeys}></trackside-charts-panel>`
-            : tab === 'params'
-              ? html`<trackside-param-charts .ctx=${ctx}></trackside-param-charts>`
-              : nothing}
+        ${
+          tab === 'table'
+            ? html`<trackside-table-panel .ctx=${ctx}></trackside-table-panel>`
+            : tab === 'charts'
+              ? html`<trackside-charts-panel .ctx=${ctx} .keys=${this.table.metricKeys}></trackside-charts-panel>`
+              : tab === 'params'
+                ? html`<trackside-param-charts .ctx=${ctx}></trackside-param-charts>`
+                : nothing
+        }
       </div>
     `;
   }

@@ -3,7 +3,7 @@ import type { Result } from 'vega-embed';
 import type { XAxis } from '../../src/core/compare/series';
 import type { CompareCommand, CompareNotification } from '../../src/protocol/compare';
 import { drawChart } from '../shared/vega-chart';
-import { LINES_DATA, bandsSpec, overlaySpec, type BandDatum, type LinePoint } from './chart-specs';
+import { LINES_DATA, bandsSpec, leanVegaSpec, overlaySpec, type BandDatum, type LinePoint } from './chart-specs';
 import type { SeriesBroker, SeriesSubscriber } from './series-broker';
 
 type SeriesAnswer = Extract<CompareNotification, { type: 'series' }>;
@@ -235,7 +235,13 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
     const element = this.plot();
     if (!element || this.values === undefined) return;
     const spec = this.grouped
-      ? bandsSpec(this.key, this.settings.axis, this.settings.logScale, this.settings.groupBy ?? '', this.shownValues() as BandDatum[])
+      ? bandsSpec(
+          this.key,
+          this.settings.axis,
+          this.settings.logScale,
+          this.settings.groupBy ?? '',
+          this.shownValues() as BandDatum[],
+        )
       : overlaySpec(
           this.key,
           this.settings.axis,
@@ -246,7 +252,7 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
     try {
       this.result?.finalize();
       this.result = undefined;
-      const result = await drawChart(element, spec);
+      const result = await drawChart(element, leanVegaSpec(spec), 'vega');
       this.result = result;
       result.view.addSignalListener('zoom', (_name, value: unknown) => this.onZoom(value));
       this.dataset.drawn = String(Date.now());
@@ -259,8 +265,7 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
   private onZoom(value: unknown): void {
     clearTimeout(this.zoomTimer);
     const x = (value as { x?: unknown } | null)?.x;
-    const domain =
-      Array.isArray(x) && x.length === 2 ? ([Number(x[0]), Number(x[1])] as [number, number]) : null;
+    const domain = Array.isArray(x) && x.length === 2 ? ([Number(x[0]), Number(x[1])] as [number, number]) : null;
     this.zoomTimer = setTimeout(() => this.requestSeries(domain), ZOOM_SETTLE_MS);
   }
 

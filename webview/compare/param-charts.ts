@@ -66,12 +66,14 @@ export class ParamCharts extends LitElement {
   private choice(): { metric: string | null; param: string | null; varying: string[] } {
     const { table, view, state } = this.ctx;
     const varying = differingParamKeys(table, view.rows);
-    const metric = state.paramChart.metric && table.metricKeys.includes(state.paramChart.metric)
-      ? state.paramChart.metric
-      : (table.metricKeys[0] ?? null);
-    const param = state.paramChart.scatterParam && table.paramKeys.includes(state.paramChart.scatterParam)
-      ? state.paramChart.scatterParam
-      : (varying[0] ?? table.paramKeys[0] ?? null);
+    const metric =
+      state.paramChart.metric && table.metricKeys.includes(state.paramChart.metric)
+        ? state.paramChart.metric
+        : (table.metricKeys[0] ?? null);
+    const param =
+      state.paramChart.scatterParam && table.paramKeys.includes(state.paramChart.scatterParam)
+        ? state.paramChart.scatterParam
+        : (varying[0] ?? table.paramKeys[0] ?? null);
     return { metric, param, varying };
   }
 
@@ -126,16 +128,19 @@ export class ParamCharts extends LitElement {
   override updated(): void {
     const { table, view } = this.ctx;
     const { metric, param, varying } = this.choice();
-    const shape = JSON.stringify([view.rows.map((r) => r.id), metric, param, table.rows.length, document.body.className]);
+    const shape = JSON.stringify([
+      view.rows.map((r) => r.id),
+      metric,
+      param,
+      table.rows.length,
+      document.body.className,
+    ]);
     if (shape === this.lastShape) return;
     this.lastShape = shape;
     const metricColumn = metric ? resolveColumn(`metric:${metric}`, 'last') : null;
     const axesKeys = varying.length > 0 ? varying : table.paramKeys;
     const parallel = parallelCoordinates(table, view.rows, axesKeys, metricColumn);
-    const colorAxis = metricColumn?.id;
-    const colorByRun = new Map(parallel.points.filter((p) => p.axis === colorAxis).map((p) => [p.runId, p.position]));
-    const points = parallel.points.map((p) => ({ ...p, color: colorByRun.get(p.runId) ?? null }));
-    void this.draw('parallel', parallelSpec(parallel.axes, points));
+    void this.draw('parallel', parallelSpec(parallel.axes, parallel.points));
     if (param && metricColumn) {
       const scatter = scatterPoints(table, view.rows, param, metricColumn);
       const numeric = scatter.every((p) => typeof p.x === 'number');

@@ -164,67 +164,122 @@ export class RunView extends LitElement {
         <h1>${run.name}</h1>
         <vscode-badge>${run.status}</vscode-badge>
         <span class="muted"
-          >${run.experiment} · ${new Date(run.createdAt).toLocaleString()}${duration !== null
-            ? ` · ${formatDuration(duration)}`
-            : ''}${run.exitCode !== null ? ` · exit ${run.exitCode}` : ''}</span
+          >${run.experiment} ·
+          ${new Date(run.createdAt).toLocaleString()}${
+            duration !== null ? ` · ${formatDuration(duration)}` : ''
+          }${run.exitCode !== null ? ` · exit ${run.exitCode}` : ''}</span
         >
       </header>
       ${run.message ? html`<p class="error">${run.message}</p>` : nothing}
-      ${run.malformedLines > 0
-        ? html`<p class="warning" role="status">
-            ${run.malformedLines} malformed line${run.malformedLines === 1 ? '' : 's'} in events.jsonl were skipped.
-          </p>`
-        : nothing}
+      ${
+        run.malformedLines > 0
+          ? html`<p class="warning" role="status">
+              ${
+                run.malformedLines === 1
+                  ? '1 malformed line in events.jsonl was skipped.'
+                  : `${run.malformedLines} malformed lines in events.jsonl were skipped.`
+              }
+            </p>`
+          : nothing
+      }
       <div class="actions">
-        <vscode-button secondary @click=${() => this.ctx.send({ type: 'openOutput', runId: run.id })}>Open Output</vscode-button>
-        <vscode-button secondary ?disabled=${!run.git.hasPatch && !run.git.commit} @click=${() => this.ctx.send({ type: 'showCodeDiff', runId: run.id })}
+        <vscode-button secondary @click=${() => this.ctx.send({ type: 'openOutput', runId: run.id })}
+          >Open Output</vscode-button
+        >
+        <vscode-button
+          secondary
+          ?disabled=${!run.git.hasPatch && !run.git.commit}
+          @click=${() => this.ctx.send({ type: 'showCodeDiff', runId: run.id })}
           >Show Code Diff</vscode-button
         >
         <vscode-button secondary @click=${() => this.ctx.send({ type: 'refresh' })}>Refresh</vscode-button>
-        ${this.ctx.state.previousRunIds.length > 0
-          ? html`<vscode-button
-              secondary
-              @click=${() => this.ctx.send({ type: 'compareRuns', runIds: this.ctx.state.previousRunIds })}
-              >Back to Comparison</vscode-button
-            >`
-          : nothing}
+        ${
+          this.ctx.state.previousRunIds.length > 0
+            ? html`<vscode-button
+                secondary
+                @click=${() => this.ctx.send({ type: 'compareRuns', runIds: this.ctx.state.previousRunIds })}
+                >Back to Comparison</vscode-button
+              >`
+            : nothing
+        }
       </div>
       <div class="sections">
         <section aria-label="Params">
           <h2>Params</h2>
-          ${run.params.length === 0
-            ? html`<span class="muted">No params.</span>`
-            : html`<table>
-                ${run.params.map((p) => html`<tr><th>${p.key}</th><td>${p.value ?? ''}</td></tr>`)}
-              </table>`}
+          ${
+            run.params.length === 0
+              ? html`<span class="muted">No params.</span>`
+              : html`<table>
+                  ${run.params.map(
+                    (p) =>
+                      html`<tr>
+                        <th>${p.key}</th>
+                        <td>${p.value ?? ''}</td>
+                      </tr>`,
+                  )}
+                </table>`
+          }
         </section>
         <section aria-label="Metrics">
           <h2>Metrics</h2>
-          ${run.summaries.length === 0
-            ? html`<span class="muted">No metrics logged.</span>`
-            : html`<table>
-                <tr><th>metric</th><th class="num">last</th><th class="num">min</th><th class="num">max</th><th class="num">points</th></tr>
-                ${run.summaries.map(
-                  (s) => html`<tr>
-                    <td>${s.key}</td>
-                    <td class="num">${num(s.last)}</td>
-                    <td class="num">${num(s.min)}</td>
-                    <td class="num">${num(s.max)}</td>
-                    <td class="num">${s.count}</td>
-                  </tr>`,
-                )}
-              </table>`}
+          ${
+            run.summaries.length === 0
+              ? html`<span class="muted">No metrics logged.</span>`
+              : html`<table>
+                  <tr>
+                    <th>metric</th>
+                    <th class="num">last</th>
+                    <th class="num">min</th>
+                    <th class="num">max</th>
+                    <th class="num">points</th>
+                  </tr>
+                  ${run.summaries.map(
+                    (s) =>
+                      html`<tr>
+                        <td>${s.key}</td>
+                        <td class="num">${num(s.last)}</td>
+                        <td class="num">${num(s.min)}</td>
+                        <td class="num">${num(s.max)}</td>
+                        <td class="num">${s.count}</td>
+                      </tr>`,
+                  )}
+                </table>`
+          }
         </section>
         ${this.renderAnnotations()}
         <section aria-label="Code">
           <h2>Code</h2>
           <table>
-            <tr><th>commit</th><td><code>${run.git.commit?.slice(0, 12) ?? '—'}</code>${run.git.dirty ? ' (uncommitted changes)' : ''}</td></tr>
-            <tr><th>branch</th><td>${run.git.branch ?? '—'}</td></tr>
-            ${run.git.remote ? html`<tr><th>remote</th><td>${run.git.remote}</td></tr>` : nothing}
-            <tr><th>command</th><td><code>${run.argv.join(' ')}</code></td></tr>
-            <tr><th>interpreter</th><td>${run.interpreter ?? '—'}</td></tr>
-            <tr><th>host</th><td>${run.hostname ?? '—'}</td></tr>
+            <tr>
+              <th>commit</th>
+              <td>
+                <code>${run.git.commit?.slice(0, 12) ?? '—'}</code>${run.git.dirty ? ' (uncommitted changes)' : ''}
+              </td>
+            </tr>
+            <tr>
+              <th>branch</th>
+              <td>${run.git.branch ?? '—'}</td>
+            </tr>
+            ${
+              run.git.remote
+                ? html`<tr>
+                    <th>remote</th>
+                    <td>${run.git.remote}</td>
+                  </tr>`
+                : nothing
+            }
+            <tr>
+              <th>command</th>
+              <td><code>${run.argv.join(' ')}</code></td>
+            </tr>
+            <tr>
+              <th>interpreter</th>
+              <td>${run.interpreter ?? '—'}</td>
+            </tr>
+            <tr>
+              <th>host</th>
+              <td>${run.hostname ?? '—'}</td>
+            </tr>
           </table>
         </section>
         ${this.renderArtifacts()}
@@ -246,7 +301,9 @@ export class RunView extends LitElement {
         ${Object.entries(this.draftTags).map(
           ([k, v]) =>
             html`<span class="tag"
-              >${k}${v ? `: ${v}` : ''}<button aria-label="Remove tag ${k}" @click=${() => this.removeTag(k)}>✕</button></span
+              >${k}${v ? `: ${v}` : ''}<button aria-label="Remove tag ${k}" @click=${() => this.removeTag(k)}>
+                ✕
+              </button></span
             >`,
         )}
       </div>
@@ -284,27 +341,40 @@ export class RunView extends LitElement {
     const run = this.run;
     return html`<section aria-label="Inputs and artifacts">
       <h2>Inputs and artifacts</h2>
-      ${run.artifacts.length === 0
-        ? html`<span class="muted">None logged.</span>`
-        : html`<table>
-            <tr><th>role</th><th>path</th><th>sha256</th><th class="num">size</th><th></th></tr>
-            ${run.artifacts.map(
-              (a) => html`<tr>
-                <td>${a.role} ${a.kind}</td>
-                <td>${a.path}</td>
-                <td title=${a.sha256 ?? ''}><code>${a.sha256?.slice(0, 12) ?? '—'}</code></td>
-                <td class="num">${a.size === null ? '—' : formatBytes(a.size)}</td>
-                <td>
-                  <vscode-button secondary @click=${() => this.ctx.send({ type: 'openArtifact', runId: run.id, path: a.path, action: 'open' })}
-                    >Open</vscode-button
-                  >
-                  <vscode-button secondary @click=${() => this.ctx.send({ type: 'openArtifact', runId: run.id, path: a.path, action: 'reveal' })}
-                    >Reveal</vscode-button
-                  >
-                </td>
-              </tr>`,
-            )}
-          </table>`}
+      ${
+        run.artifacts.length === 0
+          ? html`<span class="muted">None logged.</span>`
+          : html`<table>
+              <tr>
+                <th>role</th>
+                <th>path</th>
+                <th>sha256</th>
+                <th class="num">size</th>
+                <th></th>
+              </tr>
+              ${run.artifacts.map(
+                (a) =>
+                  html`<tr>
+                    <td>${a.role} ${a.kind}</td>
+                    <td>${a.path}</td>
+                    <td title=${a.sha256 ?? ''}><code>${a.sha256?.slice(0, 12) ?? '—'}</code></td>
+                    <td class="num">${a.size === null ? '—' : formatBytes(a.size)}</td>
+                    <td>
+                      <vscode-button
+                        secondary
+                        @click=${() => this.ctx.send({ type: 'openArtifact', runId: run.id, path: a.path, action: 'open' })}
+                        >Open</vscode-button
+                      >
+                      <vscode-button
+                        secondary
+                        @click=${() => this.ctx.send({ type: 'openArtifact', runId: run.id, path: a.path, action: 'reveal' })}
+                        >Reveal</vscode-button
+                      >
+                    </td>
+                  </tr>`,
+              )}
+            </table>`
+      }
     </section>`;
   }
 

@@ -1,19 +1,17 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { styleProperties } from '../shared/style-properties';
-import {
-  cellAccessor,
-  columnLabel,
-  formatCell,
-  type CellValue,
-  type Column,
-} from '../../src/core/compare/columns';
+import { cellAccessor, columnLabel, formatCell, type CellValue, type Column } from '../../src/core/compare/columns';
 import type { MetricDirection } from '../../src/core/compare/best-values';
 import type { CompareRow, CompareTable, MetricAggregate } from '../../src/core/compare/table';
 
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 8;
 const CONTROL_WIDTH = 60;
-export const DEFAULT_WIDTH = 120;
+export const DEFAULT_WIDTH = 110;
+/** Metric headers hold the key, the aggregate switch and the direction switch. */
+const METRIC_WIDTH = 150;
+const NAME_WIDTH = 200;
+const START_WIDTH = 140;
 const NEXT_AGGREGATE: Record<MetricAggregate, MetricAggregate> = { last: 'min', min: 'max', max: 'last' };
 
 export interface TableSort {
@@ -225,7 +223,12 @@ export class RunsTable extends LitElement {
   }
 
   private width(column: Column): number {
-    return this.widths[column.id] ?? (column.kind === 'field' && column.field === 'name' ? 200 : DEFAULT_WIDTH);
+    const saved = this.widths[column.id];
+    if (saved !== undefined) return saved;
+    if (column.kind === 'metric') return METRIC_WIDTH;
+    if (column.kind === 'field' && column.field === 'name') return NAME_WIDTH;
+    if (column.kind === 'field' && column.field === 'start') return START_WIDTH;
+    return DEFAULT_WIDTH;
   }
 
   private template(): string {
@@ -249,11 +252,18 @@ export class RunsTable extends LitElement {
         aria-multiselectable="true"
         @scroll=${(e: Event) => (this.scrollTop = (e.target as HTMLElement).scrollTop)}
       >
-        <div class="header" role="row" style=${styleProperties({ 'grid-template-columns': template, width: `${totalWidth}px` })}>
+        <div
+          class="header"
+          role="row"
+          style=${styleProperties({ 'grid-template-columns': template, width: `${totalWidth}px` })}
+        >
           <div class="th" role="columnheader" aria-label="Pin and hide"></div>
           ${this.columns.map((column) => this.renderHeader(column))}
         </div>
-        <div class="body" style=${styleProperties({ height: `${this.rows.length * ROW_HEIGHT}px`, width: `${totalWidth}px` })}>
+        <div
+          class="body"
+          style=${styleProperties({ height: `${this.rows.length * ROW_HEIGHT}px`, width: `${totalWidth}px` })}
+        >
           ${visible.map((row, i) => this.renderRow(row, first + i, template, totalWidth, readers))}
         </div>
         ${this.rows.length === 0 ? html`<div class="empty">No runs match.</div>` : nothing}
@@ -281,22 +291,24 @@ export class RunsTable extends LitElement {
         <span class="label" @click=${() => this.emit('sort-column', { column: column.id })}
           >${column.kind === 'metric' ? column.key : columnLabel(column)}${sorted === 'asc' ? ' ▲' : sorted === 'desc' ? ' ▼' : ''}</span
         >
-        ${column.kind === 'metric'
-          ? html`<button
-                class="mini"
-                title="Show ${NEXT_AGGREGATE[column.aggregate]} instead of ${column.aggregate}"
-                @click=${() => this.emit('aggregate', { column: column.id, aggregate: NEXT_AGGREGATE[column.aggregate] })}
-              >
-                ${column.aggregate}</button
-              ><button
-                class="mini"
-                title=${direction === 'min' ? 'Lower is better (click to flip)' : 'Higher is better (click to flip)'}
-                aria-label="Better direction of ${column.key}"
-                @click=${() => this.emit('direction', { key: column.key, direction: direction === 'min' ? 'max' : 'min' })}
-              >
-                ${direction === 'min' ? '↓' : '↑'}
-              </button>`
-          : nothing}
+        ${
+          column.kind === 'metric'
+            ? html`<button
+                  class="mini"
+                  title="Show ${NEXT_AGGREGATE[column.aggregate]} instead of ${column.aggregate}"
+                  @click=${() => this.emit('aggregate', { column: column.id, aggregate: NEXT_AGGREGATE[column.aggregate] })}
+                >
+                  ${column.aggregate}</button
+                ><button
+                  class="mini"
+                  title=${direction === 'min' ? 'Lower is better (click to flip)' : 'Higher is better (click to flip)'}
+                  aria-label="Better direction of ${column.key}"
+                  @click=${() => this.emit('direction', { key: column.key, direction: direction === 'min' ? 'max' : 'min' })}
+                >
+                  ${direction === 'min' ? '↓' : '↑'}
+                </button>`
+            : nothing
+        }
         <div class="resizer" @pointerdown=${(e: PointerEvent) => this.onResizeStart(e, column)}></div>
       </div>
     `;

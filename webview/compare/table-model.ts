@@ -1,6 +1,12 @@
 import { bestValue, defaultDirection, type MetricDirection } from '../../src/core/compare/best-values';
 import { allColumnIds, resolveColumn, sortRows, type Column } from '../../src/core/compare/columns';
-import { FilterSyntaxError, compileFilter, parseFilter, textMatcher, unknownNames } from '../../src/core/compare/filter-expression';
+import {
+  FilterSyntaxError,
+  compileFilter,
+  parseFilter,
+  textMatcher,
+  unknownNames,
+} from '../../src/core/compare/filter-expression';
 import { differingParamKeys, type CompareRow, type CompareTable } from '../../src/core/compare/table';
 import type { CompareViewState } from '../../src/protocol/compare';
 
@@ -15,7 +21,10 @@ export interface TableView {
   hiddenCount: number;
 }
 
-export function metricDirections(table: CompareTable, chosen: Record<string, MetricDirection>): Record<string, MetricDirection> {
+export function metricDirections(
+  table: CompareTable,
+  chosen: Record<string, MetricDirection>,
+): Record<string, MetricDirection> {
   return Object.fromEntries(table.metricKeys.map((k) => [k, chosen[k] ?? defaultDirection(k)]));
 }
 

@@ -116,21 +116,31 @@ export class TablePanel extends LitElement {
       ${view.expressionProblem ? html`<div class="problem" role="status">${view.expressionProblem}</div>` : nothing}
       <div class="toolbar">
         <span class="muted" id="row-count">${view.rows.length} of ${table.rows.length} runs</span>
-        ${view.hiddenCount > 0
-          ? html`<vscode-button secondary @click=${() => this.ctx.update({ hidden: [] })}
-              >Show ${view.hiddenCount} hidden</vscode-button
-            >`
-          : nothing}
-        ${selection.size === 1
-          ? html`<vscode-button secondary @click=${() => this.ctx.send({ type: 'openRun', runId: state.selection[0] as string })}
-              >Open Run</vscode-button
-            >`
-          : nothing}
-        ${selection.size > 1 && selection.size < table.rows.length
-          ? html`<vscode-button secondary @click=${() => this.ctx.send({ type: 'compareRuns', runIds: state.selection })}
-              >Compare ${selection.size} Selected</vscode-button
-            >`
-          : nothing}
+        ${
+          view.hiddenCount > 0
+            ? html`<vscode-button secondary @click=${() => this.ctx.update({ hidden: [] })}
+                >Show ${view.hiddenCount} hidden</vscode-button
+              >`
+            : nothing
+        }
+        ${
+          selection.size === 1
+            ? html`<vscode-button
+                secondary
+                @click=${() => this.ctx.send({ type: 'openRun', runId: state.selection[0] as string })}
+                >Open Run</vscode-button
+              >`
+            : nothing
+        }
+        ${
+          selection.size > 1 && selection.size < table.rows.length
+            ? html`<vscode-button
+                secondary
+                @click=${() => this.ctx.send({ type: 'compareRuns', runIds: state.selection })}
+                >Compare ${selection.size} Selected</vscode-button
+              >`
+            : nothing
+        }
         <span class="spacer"></span>
         <vscode-button secondary @click=${() => (this.choosing = !this.choosing)}>Columns…</vscode-button>
         <vscode-button secondary @click=${() => this.export('csv', 'file')}>Export CSV</vscode-button>
@@ -179,9 +189,11 @@ export class TablePanel extends LitElement {
             @change=${(e: Event) => this.onChoose(id, (e.target as HTMLInputElement).checked)}
           />
           <span>${column.kind === 'param' ? 'param ' : column.kind === 'metric' ? 'metric ' : ''}${label}</span>
-          ${shownIds.has(id) && i > 0
-            ? html`<button title="Move left" @click=${() => this.onMove(id, shown[i - 1]?.id ?? id)}>◀</button>`
-            : nothing}
+          ${
+            shownIds.has(id) && i > 0
+              ? html`<button title="Move left" @click=${() => this.onMove(id, shown[i - 1]?.id ?? id)}>◀</button>`
+              : nothing
+          }
         </label>`;
       })}
     </div>`;
@@ -211,7 +223,8 @@ export class TablePanel extends LitElement {
     // Metrics start with their better end first; other columns ascending. A third click clears.
     const first = column.startsWith('metric:') && this.ctx.view.directions[column.slice(7)] === 'max' ? 'desc' : 'asc';
     if (current?.column !== column) this.ctx.update({ sort: { column, direction: first } });
-    else if (current.direction === first) this.ctx.update({ sort: { column, direction: first === 'asc' ? 'desc' : 'asc' } });
+    else if (current.direction === first)
+      this.ctx.update({ sort: { column, direction: first === 'asc' ? 'desc' : 'asc' } });
     else this.ctx.update({ sort: null });
   }
 

@@ -1,13 +1,19 @@
+import type { Spec } from 'vega';
 import embed, { type Result } from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import type { TopLevelSpec } from 'vega-lite';
 
 /**
- * Draws a vega-lite spec under the panel CSP: `ast: true` with vega-interpreter (no eval), and
+ * Draws a vega-lite (or, already compiled, a vega) spec under the panel CSP: `ast: true` with vega-interpreter (no eval), and
  * no injected <style> tags (the same rules ship as dist/webview/vega.css).
  */
-export async function drawChart(element: HTMLElement, spec: TopLevelSpec): Promise<Result> {
+export async function drawChart(
+  element: HTMLElement,
+  spec: TopLevelSpec | Spec,
+  mode: 'vega-lite' | 'vega' = 'vega-lite',
+): Promise<Result> {
   return embed(element, spec, {
+    mode,
     ast: true,
     expr: expressionInterpreter,
     actions: false,
@@ -19,7 +25,7 @@ export async function drawChart(element: HTMLElement, spec: TopLevelSpec): Promi
 }
 
 /** Colours and fonts from VS Code's theme variables, so charts follow light, dark and high contrast themes. */
-function themeConfig(): Record<string, unknown> {
+export function themeConfig(): Record<string, unknown> {
   const css = getComputedStyle(document.body);
   const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
   const foreground = v('--vscode-foreground', '#cccccc');
@@ -39,6 +45,9 @@ function themeConfig(): Record<string, unknown> {
     },
     legend: { labelColor: foreground, titleColor: foreground, labelFont: font, titleFont: font },
     title: { color: foreground, font },
+    // Marks vega draws black by default would vanish on a dark theme.
+    text: { color: foreground },
+    rule: { color: grid },
     view: { stroke: 'transparent' },
     range: {
       category: [

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
 import { openCurrentIndex, parseCommandArgs, reportInvalidRuns, resolveWorkspace } from '../workspace-index';
-import { getComparison, type ComparisonPayload } from '../../core/store/queries-detail';
-import { allRunIds, type ParamEntry } from '../../core/store/queries-runs';
+import { comparedParams, getComparison, type ComparisonPayload } from '../../core/store/queries-detail';
+import { allRunIds, summariesForRuns, type ParamEntry, type SummaryEntry } from '../../core/store/queries-runs';
 
 const USAGE = `Usage: trackside export [--format csv|json] [--experiment <name>] [-o <file>] [--workspace <path>]
 
@@ -41,8 +41,13 @@ export const exportCommand: CliCommand = {
         throw new CliError(`no runs in experiment "${values.experiment}": \`trackside ls\` lists the runs`);
       }
       const payload = getComparison(store, ids);
+      // The comparison carries what a table shows; the export adds each summary's last step and time.
+      const summaries = groupByRun(summariesForRuns(store, ids));
       count = payload.runs.length;
-      text = values.format === 'csv' ? toCsv(payload) : `${JSON.stringify(toJson(payload), null, 2)}\n`;
+      text =
+        values.format === 'csv'
+          ? toCsv(payload, summaries)
+          : `${JSON.stringify(toJson(payload, summaries), null, 2)}\n`;
     } finally {
       store.close();
     }
@@ -82,29 +87,25 @@ function paramValue(entry: ParamEntry): string | number | null {
   return entry.text;
 }
 
-function toJson(payload: ComparisonPayload) {
-  const params = groupByRun(payload.params);
-  const summaries = groupByRun(payload.summaries);
-  return payload.runs.map((run) => ({
+function toJson(payload: ComparisonPayload, summaries: ReadonlyMap<string, SummaryEntry[]>) {
+  return payload.runs.map((run, r) => ({
     ...run,
-    params: Object.fromEntries((params.get(run.id) ?? []).map((p) => [p.key, paramValue(p)])),
+    params: Object.fromEntries(comparedParams(payload, r).map((p) => [p.key, paramValue(p)])),
     metrics: Object.fromEntries(
       (summaries.get(run.id) ?? []).map(({ runId: _runId, key, ...summary }) => [key, summary]),
     ),
   }));
 }
 
-function toCsv(payload: ComparisonPayload): string {
-  const params = groupByRun(payload.params);
-  const summaries = groupByRun(payload.summaries);
+function toCsv(payload: ComparisonPayload, summaries: ReadonlyMap<string, SummaryEntry[]>): string {
   const header = [
     ...RUN_COLUMNS,
     ...payload.paramKeys.map((k) => `param.${k}`),
     ...payload.metricKeys.flatMap((k) => SUMMARY_FIELDS.map((f) => `metric.${k}.${f}`)),
   ];
   const lines = [header.map(csvCell).join(',')];
-  for (const run of payload.runs) {
-    const runParams = new Map((params.get(run.id) ?? []).map((p) => [p.key, p]));
+  payload.runs.forEach((run, r) => {
+    const runParams = new Map(comparedParams(payload, r).map((p) => [p.key, p]));
     const runMetrics = new Map((summaries.get(run.id) ?? []).map((s) => [s.key, s]));
     const cells = [
       ...RUN_COLUMNS.map((c) => run[c]),
@@ -115,7 +116,7 @@ function toCsv(payload: ComparisonPayload): string {
       }),
     ];
     lines.push(cells.map(csvCell).join(','));
-  }
+  });
   return `${lines.join('\r\n')}\r\n`;
 }
 

@@ -54,7 +54,11 @@ export async function readAnnotations(runDir: string): Promise<RunAnnotations> {
   }
   const parsed = RunAnnotationsSchema.safeParse(data);
   if (!parsed.success) {
-    throw new AnnotationsError(path, 'malformed', `${path} does not fit its schema: ${parsed.error.issues[0]?.message}`);
+    throw new AnnotationsError(
+      path,
+      'malformed',
+      `${path} does not fit its schema: ${parsed.error.issues[0]?.message}`,
+    );
   }
   return parsed.data;
 }

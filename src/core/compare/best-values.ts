@@ -8,7 +8,8 @@ export type MetricDirection = 'min' | 'max';
  * Loss-like names are minimised by default; everything else is maximised. The user can flip any
  * metric; this only picks the starting point.
  */
-const MINIMISED = /(loss|err|error|mse|mae|rmse|nll|perplexity|ppl|wer|cer|latency|time|duration|cost|regret|distance)/i;
+const MINIMISED =
+  /(loss|err|error|mse|mae|rmse|nll|perplexity|ppl|wer|cer|latency|time|duration|cost|regret|distance)/i;
 
 export function defaultDirection(metricKey: string): MetricDirection {
   return MINIMISED.test(metricKey) ? 'min' : 'max';

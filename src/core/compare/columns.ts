@@ -32,9 +32,21 @@ export function resolveColumn(id: string, aggregate: MetricAggregate = 'last'): 
   return null;
 }
 
-/** Every column the table can show for these runs, in the default order. */
+/**
+ * Every column the table can show for these runs, in the default order: what tells runs apart
+ * (name, status, metrics, params) before what rarely does (experiment, commit).
+ */
 export function allColumnIds(table: CompareTable): string[] {
-  return [...RUN_FIELDS, ...table.paramKeys.map(paramColumnId), ...table.metricKeys.map(metricColumnId)];
+  return [
+    'name',
+    'status',
+    'start',
+    'duration',
+    ...table.metricKeys.map(metricColumnId),
+    ...table.paramKeys.map(paramColumnId),
+    'commit',
+    'experiment',
+  ];
 }
 
 const FIELD_LABELS: Record<RunField, string> = {
@@ -126,11 +138,18 @@ export function sortRows(
   return keyed.map((k) => k.row);
 }
 
+const START_FORMAT = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
 /** Shown text of a cell: durations as h/m/s, times in the user's locale, numbers without float noise. */
 export function formatCell(column: Column, value: CellValue): string {
   if (value === null) return '';
   if (column.kind === 'field' && column.field === 'start' && typeof value === 'number') {
-    return new Date(value).toLocaleString();
+    return START_FORMAT.format(value);
   }
   if (column.kind === 'field' && column.field === 'duration' && typeof value === 'number') {
     return formatDuration(value);

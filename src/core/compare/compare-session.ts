@@ -2,8 +2,10 @@ import { lttb } from '../metrics/downsample';
 import type { IndexStore } from '../store/database';
 import { getComparison } from '../store/queries-detail';
 import { meanStdBands, type BandPoint, type GroupedSeries } from './bands';
+import { readSeriesColumns } from './queries';
 import { SeriesCache } from './series-cache';
-import { EmaCursor, shapeSeries, smoothedPoints, windowed, type SeriesView, type XAxis } from './series';
+import { bucketedLine } from './series-sql';
+import { EmaCursor, SmoothedLine, smoothedPoints, windowed, type SeriesView, type XAxis } from './series';
 import { buildCompareTable, type CompareRow, type CompareTable } from './table';
 
 /**
@@ -52,18 +54,12 @@ export interface ChangeUpdate {
   appends: AppendBatch[];
 }
 
-interface LiveRun {
-  consumed: number;
-  ema: EmaCursor;
-}
-
 interface LiveSubscription {
   requestId: number;
   key: string;
   view: SeriesView;
   /** The runs the chart asked for; a run that has not logged the key yet joins when it does. */
   requested: ReadonlySet<string>;
-  runs: Map<string, LiveRun>;
 }
 
 export class CompareSession {
@@ -72,6 +68,10 @@ export class CompareSession {
   private rowsById = new Map<string, CompareRow>();
   private readonly cache = new SeriesCache();
   private readonly live = new Map<string, LiveSubscription>();
+  /** Smoothed chart lines by run and key, on the axis and smoothing last asked for. */
+  private readonly lines = new Map<string, SmoothedLine>();
+  /** For unsmoothed lines (downsampled in SQLite, not held here): the seq each was last sent up to. */
+  private readonly sentSeq = new Map<string, number>();
 
   constructor(private readonly store: IndexStore) {}
 
@@ -83,6 +83,8 @@ export class CompareSession {
     this.runIds = [...new Set(runIds)];
     this.table = null;
     this.live.clear();
+    this.lines.clear();
+    this.sentSeq.clear();
   }
 
   /** The table as the index has it now. Runs the index does not know are left out. */
@@ -106,23 +108,43 @@ export class CompareSession {
       return { requestId: request.requestId, key, axis: view.axis, lines: [], bands: this.bands(request, runIds) };
     }
     const lines: SeriesLine[] = [];
-    const subscription: LiveSubscription = {
-      requestId: request.requestId,
-      key,
-      view,
-      requested: new Set(runIds),
-      runs: new Map(),
-    };
     for (const runId of runIds) {
-      const columns = this.cache.get(this.store, runId, key);
-      if (!columns) continue;
-      const shaped = shapeSeries(columns, view, this.origin(runId));
-      lines.push({ runId, x: shaped.x, y: shaped.y, total: shaped.total, downsampled: shaped.downsampled });
-      subscription.runs.set(runId, { consumed: columns.value.length, ema: shaped.ema });
+      const id = `${runId}\u0000${key}`;
+      if (view.smoothing === 0) {
+        // Raw lines need no pass over every point in JavaScript: SQLite downsamples them.
+        const line = bucketedLine(this.store, runId, key, view.axis, this.origin(runId), view.domain, view.maxPoints);
+        if (!line) continue;
+        this.lines.delete(id);
+        this.sentSeq.set(id, line.lastSeq);
+        lines.push({ runId, x: line.x, y: line.y, total: line.total, downsampled: line.downsampled });
+        continue;
+      }
+      const line = this.line(runId, key, view);
+      if (!line) continue;
+      this.sentSeq.delete(id);
+      lines.push({ runId, ...line.shape(view.domain, view.maxPoints) });
     }
-    if (request.live) this.live.set(key, subscription);
-    else this.live.delete(key);
+    if (request.live) {
+      this.live.set(key, { requestId: request.requestId, key, view, requested: new Set(runIds) });
+    } else {
+      this.live.delete(key);
+    }
     return { requestId: request.requestId, key, axis: view.axis, lines, bands: null };
+  }
+
+  /** The run's line for `key` on the view's axis and smoothing, current with the index. */
+  private line(runId: string, key: string, view: SeriesView): SmoothedLine | null {
+    const columns = this.cache.get(this.store, runId, key);
+    if (!columns) return null;
+    const id = `${runId}\u0000${key}`;
+    const origin = this.origin(runId);
+    let line = this.lines.get(id);
+    if (!line?.fits(view.axis, view.smoothing, origin)) {
+      line = new SmoothedLine(view.axis, view.smoothing, origin);
+      this.lines.set(id, line);
+    }
+    line.extend(columns);
+    return line;
   }
 
   private bands(request: SeriesRequest, runIds: readonly string[]): BandPoint[] {
@@ -132,7 +154,12 @@ export class CompareSession {
       const columns = this.cache.get(this.store, runId, request.key);
       if (!columns) continue;
       const value = groupColumn >= 0 ? (this.rowsById.get(runId)?.params[groupColumn] ?? null) : null;
-      let points = smoothedPoints(columns, request.view.axis, this.origin(runId), new EmaCursor(request.view.smoothing));
+      let points = smoothedPoints(
+        columns,
+        request.view.axis,
+        this.origin(runId),
+        new EmaCursor(request.view.smoothing),
+      );
       if (request.view.domain) points = windowed(points.x, points.y, request.view.domain);
       grouped.push({ group: value === null ? '(none)' : String(value), ...points });
     }
@@ -168,27 +195,38 @@ export class CompareSession {
     return { table: null, rows, appends: this.appends(mine) };
   }
 
+  /** Points of the run logged since the chart was last sent its line, on the chart's axis and smoothing. */
+  private newPoints(runId: string, subscription: LiveSubscription): { x: number[]; y: number[] } | null {
+    const { key, view } = subscription;
+    const id = `${runId}\u0000${key}`;
+    if (view.smoothing === 0) {
+      const fresh = readSeriesColumns(this.store, runId, key, this.sentSeq.get(id) ?? -1);
+      if (!fresh) return null;
+      this.sentSeq.set(id, fresh.lastSeq);
+      return smoothedPoints(fresh, view.axis, this.origin(runId), new EmaCursor(0));
+    }
+    const columns = this.cache.get(this.store, runId, key);
+    if (!columns) return null;
+    let line = this.lines.get(id);
+    if (!line) {
+      // The run logged its first point of this key since the chart asked.
+      line = new SmoothedLine(view.axis, view.smoothing, this.origin(runId));
+      this.lines.set(id, line);
+    }
+    return line.extend(columns);
+  }
+
   private appends(runIds: readonly string[]): AppendBatch[] {
     const batches: AppendBatch[] = [];
     for (const subscription of this.live.values()) {
       const lines: AppendBatch['lines'] = [];
       for (const runId of runIds) {
         if (!subscription.requested.has(runId)) continue;
-        const state = subscription.runs.get(runId) ?? { consumed: 0, ema: new EmaCursor(subscription.view.smoothing) };
-        const columns = this.cache.get(this.store, runId, subscription.key);
-        if (!columns || columns.value.length <= state.consumed) continue;
-        const fresh = {
-          step: columns.step.slice(state.consumed),
-          ts: columns.ts.slice(state.consumed),
-          value: columns.value.slice(state.consumed),
-          lastSeq: columns.lastSeq,
-        };
-        let points = smoothedPoints(fresh, subscription.view.axis, this.origin(runId), state.ema);
+        let points = this.newPoints(runId, subscription);
+        if (!points) continue;
         // A burst bigger than a tenth of the chart is thinned like the rest of the line was.
         const budget = Math.max(10, Math.floor(subscription.view.maxPoints / 10));
         if (points.x.length > budget) points = lttb(points, budget);
-        state.consumed = columns.value.length;
-        subscription.runs.set(runId, state);
         if (points.x.length > 0) lines.push({ runId, ...points });
       }
       if (lines.length > 0) batches.push({ requestId: subscription.requestId, key: subscription.key, lines });

@@ -68,7 +68,8 @@ function tokenize(source: string): Token[] {
     }
     if (c === '"' || c === "'" || c === '`') {
       const end = source.indexOf(c, i + 1);
-      if (end < 0) throw new FilterSyntaxError('unterminated-string', i, `the text starting at ${i + 1} has no closing ${c}`);
+      if (end < 0)
+        throw new FilterSyntaxError('unterminated-string', i, `the text starting at ${i + 1} has no closing ${c}`);
       tokens.push({ type: 'word', text: source.slice(i + 1, end), position: i, quoted: true });
       i = end + 1;
       continue;

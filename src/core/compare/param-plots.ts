@@ -37,9 +37,7 @@ export function parallelCoordinates(
   paramKeys: readonly string[],
   metric: Column | null,
 ): { axes: ParallelAxis[]; points: ParallelPoint[] } {
-  const columns: Column[] = paramKeys
-    .map((k) => resolveColumn(`param:${k}`))
-    .filter((c): c is Column => c !== null);
+  const columns: Column[] = paramKeys.map((k) => resolveColumn(`param:${k}`)).filter((c): c is Column => c !== null);
   if (metric) columns.push(metric);
   const axes: ParallelAxis[] = [];
   const points: ParallelPoint[] = [];
@@ -49,7 +47,12 @@ export function parallelCoordinates(
     const present = values.filter((v): v is string | number => v !== null);
     if (present.length === 0) return;
     const numeric = present.every((v) => typeof v === 'number');
-    const label = column.kind === 'metric' ? `${column.key} (${column.aggregate})` : column.kind === 'param' ? column.key : column.id;
+    const label =
+      column.kind === 'metric'
+        ? `${column.key} (${column.aggregate})`
+        : column.kind === 'param'
+          ? column.key
+          : column.id;
     if (numeric) {
       const nums = present as number[];
       const min = Math.min(...nums);

@@ -25,12 +25,32 @@ export interface RunDetailView {
   cwd: string;
   hostname: string | null;
   interpreter: string | null;
-  git: { commit: string | null; branch: string | null; dirty: boolean | null; remote: string | null; hasPatch: boolean };
+  git: {
+    commit: string | null;
+    branch: string | null;
+    dirty: boolean | null;
+    remote: string | null;
+    hasPatch: boolean;
+  };
   params: { key: string; value: ParamCell }[];
-  summaries: { key: string; last: number | null; min: number | null; max: number | null; count: number; lastStep: number | null }[];
+  summaries: {
+    key: string;
+    last: number | null;
+    min: number | null;
+    max: number | null;
+    count: number;
+    lastStep: number | null;
+  }[];
   loggedTags: Record<string, string>;
   annotations: { tags: Record<string, string>; note: string; updatedAt: string | null };
-  artifacts: { path: string; role: 'input' | 'output'; kind: 'model' | 'dataset' | 'file'; name: string | null; sha256: string | null; size: number | null }[];
+  artifacts: {
+    path: string;
+    role: 'input' | 'output';
+    kind: 'model' | 'dataset' | 'file';
+    name: string | null;
+    sha256: string | null;
+    size: number | null;
+  }[];
   output: { lines: string[]; truncated: boolean };
   malformedLines: number;
 }
@@ -102,7 +122,10 @@ export async function loadRunDetail(
       count: s.count,
       lastStep: s.lastStep,
     })),
-    loggedTags: Object.fromEntries(detail.tags.filter((t) => t.key !== NOTE_TAG).map((t) => [t.key, t.value])),
+    // The index holds the user's tags too (they win over the run's own): here they are the editable ones.
+    loggedTags: Object.fromEntries(
+      detail.tags.filter((t) => t.key !== NOTE_TAG && !(t.key in annotations.tags)).map((t) => [t.key, t.value]),
+    ),
     annotations: {
       tags: annotations.tags,
       // A note the run logged itself is the starting text until the user writes their own.

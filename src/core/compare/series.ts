@@ -106,3 +106,54 @@ export function shapeSeries(
   if (total <= maxPoints) return { ...points, total, downsampled: false, ema };
   return { ...lttb(points, maxPoints), total, downsampled: true, ema };
 }
+
+/**
+ * One run's series as a chart line on one axis and smoothing, kept while the chart shows it: a zoom
+ * re-cuts it without smoothing 100,000 points again, and new points extend it (the EMA carries on).
+ */
+export class SmoothedLine {
+  readonly x: number[] = [];
+  readonly y: number[] = [];
+  /** Points of the raw series already taken in. */
+  private consumed = 0;
+  private readonly ema: EmaCursor;
+
+  constructor(
+    readonly axis: XAxis,
+    readonly smoothing: number,
+    private readonly origin: number,
+  ) {
+    this.ema = new EmaCursor(smoothing);
+  }
+
+  fits(axis: XAxis, smoothing: number, origin: number): boolean {
+    return this.axis === axis && this.smoothing === smoothing && this.origin === origin;
+  }
+
+  /** Takes in the points of `columns` not seen yet and returns them, smoothed. */
+  extend(columns: SeriesColumns): { x: number[]; y: number[] } {
+    if (columns.value.length <= this.consumed) return { x: [], y: [] };
+    const fresh: SeriesColumns = {
+      step: columns.step.slice(this.consumed),
+      ts: columns.ts.slice(this.consumed),
+      value: columns.value.slice(this.consumed),
+      lastSeq: columns.lastSeq,
+    };
+    this.consumed = columns.value.length;
+    const points = smoothedPoints(fresh, this.axis, this.origin, this.ema);
+    for (let i = 0; i < points.x.length; i++) {
+      this.x.push(points.x[i] as number);
+      this.y.push(points.y[i] as number);
+    }
+    return points;
+  }
+
+  /** The line cut to `domain` and thinned to `maxPoints`. */
+  shape(domain: readonly [number, number] | null | undefined, maxPoints: number): ShapedSeries {
+    const points = domain ? windowed(this.x, this.y, domain) : { x: this.x, y: this.y };
+    const total = points.x.length;
+    const limit = Math.max(3, Math.floor(maxPoints));
+    if (total <= limit) return { x: points.x.slice(), y: points.y.slice(), total, downsampled: false };
+    return { ...lttb(points, limit), total, downsampled: true };
+  }
+}

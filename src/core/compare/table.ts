@@ -50,18 +50,43 @@ function epoch(iso: string | null): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** Builds the table from the index's comparison payload. `now` dates the duration of live runs. */
+/**
+ * Builds the table from the index's comparison payload. `now` dates the duration of live runs. The
+ * columns are the payload's `paramKeys` and `metricKeys`, which a caller may widen to an existing
+ * table's; values are looked up by key in the payload's own columns.
+ */
 export function buildCompareTable(payload: ComparisonPayload, now: number = Date.now()): CompareTable {
-  const paramIndex = new Map(payload.paramKeys.map((k, i) => [k, i]));
-  const metricIndex = new Map(payload.metricKeys.map((k, i) => [k, i]));
-  const rows = new Map<string, CompareRow>();
-  for (const run of payload.runs) {
+  const { params, summaries } = payload;
+  const paramSource = columnSources(payload.paramKeys, params.keys);
+  const metricSource = columnSources(payload.metricKeys, summaries.keys);
+  const rows = payload.runs.map((run, r): CompareRow => {
     const created = epoch(run.createdAt) ?? 0;
     const started = epoch(run.startedAt) ?? created;
     const ended = epoch(run.endedAt);
     const live = run.status === 'running' || run.status === 'pending';
     const end = ended ?? (live ? now : null);
-    rows.set(run.id, {
+    const paramBase = r * params.keys.length;
+    const paramCells = new Array<ParamCell>(paramSource.length);
+    for (let i = 0; i < paramSource.length; i++) {
+      const k = paramSource[i] as number;
+      if (k < 0) {
+        paramCells[i] = null;
+        continue;
+      }
+      const number = params.number[paramBase + k] as number;
+      paramCells[i] = paramCell(params.text[paramBase + k] ?? null, Number.isNaN(number) ? null : number);
+    }
+    const metricBase = r * summaries.keys.length;
+    const metricCells = new Array<number | null>(metricSource.length * 3);
+    for (let i = 0; i < metricSource.length; i++) {
+      const k = metricSource[i] as number;
+      const at = metricBase + k;
+      // Unlogged cells hold NaN, which shows as empty like NaN itself.
+      metricCells[i * 3] = k < 0 ? null : finiteOrNull(summaries.last[at] as number);
+      metricCells[i * 3 + 1] = k < 0 ? null : finiteOrNull(summaries.min[at] as number);
+      metricCells[i * 3 + 2] = k < 0 ? null : finiteOrNull(summaries.max[at] as number);
+    }
+    return {
       id: run.id,
       name: run.name,
       experiment: run.experiment,
@@ -71,24 +96,17 @@ export function buildCompareTable(payload: ComparisonPayload, now: number = Date
       commit: run.gitCommit,
       branch: run.gitBranch,
       dirty: run.gitDirty,
-      params: new Array<ParamCell>(payload.paramKeys.length).fill(null),
-      metrics: new Array<number | null>(payload.metricKeys.length * 3).fill(null),
-    });
-  }
-  for (const p of payload.params) {
-    const row = rows.get(p.runId);
-    const i = paramIndex.get(p.key);
-    if (row && i !== undefined) row.params[i] = paramCell(p.text, p.number);
-  }
-  for (const s of payload.summaries) {
-    const row = rows.get(s.runId);
-    const i = metricIndex.get(s.key);
-    if (!row || i === undefined) continue;
-    row.metrics[i * 3] = finiteOrNull(s.last);
-    row.metrics[i * 3 + 1] = finiteOrNull(s.min);
-    row.metrics[i * 3 + 2] = finiteOrNull(s.max);
-  }
-  return { paramKeys: payload.paramKeys, metricKeys: payload.metricKeys, rows: [...rows.values()] };
+      params: paramCells,
+      metrics: metricCells,
+    };
+  });
+  return { paramKeys: payload.paramKeys, metricKeys: payload.metricKeys, rows };
+}
+
+/** For each wanted column, its position among the payload's own keys (-1 where the payload has none). */
+function columnSources(wanted: readonly string[], own: readonly string[]): number[] {
+  const position = new Map(own.map((key, k) => [key, k]));
+  return wanted.map((key) => position.get(key) ?? -1);
 }
 
 /** JSON cannot carry NaN or infinities; a table cell shows them as empty. */

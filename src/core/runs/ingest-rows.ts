@@ -4,7 +4,8 @@ import { METRIC_INSERT_BATCH } from '../store/statements';
 import { appendToSummary, extendSummary, type MetricSummary } from '../metrics/summary';
 import type { EffectiveStatus } from './ingest-status';
 import type { EventChunk } from './reader';
-import { RunFile, type ParamValue, type RunInfo } from './protocol';
+import { paramColumns } from '../store/param-values';
+import { RunFile, type RunInfo } from './protocol';
 
 /**
  * The synchronous halves of ingest: each function runs inside one transaction that never awaits, so
@@ -13,15 +14,6 @@ import { RunFile, type ParamValue, type RunInfo } from './protocol';
 
 /** The tag whose value is the run's note, so notes live in the run folder like everything else. */
 export const NOTE_TAG = 'note';
-
-export function paramColumns(value: ParamValue): [string | null, number | null] {
-  if (value === null) return [null, null];
-  if (typeof value === 'number') return [String(value), Number.isFinite(value) ? value : null];
-  if (typeof value === 'boolean') return [String(value), value ? 1 : 0];
-  const trimmed = value.trim();
-  const asNumber = trimmed === '' ? Number.NaN : Number(trimmed);
-  return [value, Number.isFinite(asNumber) ? asNumber : null];
-}
 
 /** Inserts the run from its run.json unless another ingester already did. Returns its pk. */
 export function insertRunRow(store: IndexStore, info: RunInfo): number {
@@ -104,6 +96,8 @@ function summaryFromRow(row: SummaryRow | undefined): MetricSummary | null {
 interface SeriesState {
   keyId: number;
   summary: MetricSummary | null;
+  /** The chunk's points of this series, four numbers each: seq, step, ts, value (NaN as null). */
+  points: (number | null)[];
 }
 
 /**
@@ -120,11 +114,6 @@ export function applyEventChunk(store: IndexStore, runId: string, chunkStart: nu
       if (s.offset.get(pk, RunFile.events) !== chunkStart) return false;
 
       const series = new Map<string, SeriesState>();
-      const pending: (number | null)[] = [];
-      const flushBatch = () => {
-        s.insertMetricBatch.run(pending);
-        pending.length = 0;
-      };
       for (const event of chunk.events) {
         switch (event.type) {
           case 'metric': {
@@ -132,7 +121,7 @@ export function applyEventChunk(store: IndexStore, runId: string, chunkStart: nu
             if (!state) {
               s.insertMetricKey.run(event.key);
               const keyId = s.metricKeyId.get(event.key) as number;
-              state = { keyId, summary: summaryFromRow(s.summary.get(pk, keyId)) };
+              state = { keyId, summary: summaryFromRow(s.summary.get(pk, keyId)), points: [] };
               series.set(event.key, state);
             }
             const step = event.step ?? null;
@@ -140,8 +129,7 @@ export function applyEventChunk(store: IndexStore, runId: string, chunkStart: nu
             const point = { value: event.value, step, ts: event.ts };
             if (state.summary) appendToSummary(state.summary, point);
             else state.summary = extendSummary(null, point);
-            pending.push(pk, state.keyId, seq, step, event.ts, Number.isNaN(event.value) ? null : event.value);
-            if (pending.length === METRIC_INSERT_BATCH * 6) flushBatch();
+            state.points.push(seq, step, event.ts, Number.isNaN(event.value) ? null : event.value);
             break;
           }
           case 'params':
@@ -164,7 +152,7 @@ export function applyEventChunk(store: IndexStore, runId: string, chunkStart: nu
             break;
         }
       }
-      for (let i = 0; i < pending.length; i += 6) s.insertMetric.run(pending.slice(i, i + 6));
+      insertPoints(store, pk, series);
       for (const state of series.values()) {
         const summary = state.summary as MetricSummary;
         s.upsertSummary.run({
@@ -183,4 +171,33 @@ export function applyEventChunk(store: IndexStore, runId: string, chunkStart: nu
       return true;
     })
     .immediate();
+}
+
+/**
+ * Inserts the chunk's points series by series, in key order. Points are clustered by (run, key, seq),
+ * so each series then extends the end of its own range in turn: SQLite appends to one page at a time
+ * instead of splitting a page per key per step, which halves the cost of an interleaved insert.
+ */
+function insertPoints(store: IndexStore, pk: number, series: ReadonlyMap<string, SeriesState>): void {
+  const s = store.statements;
+  const ordered = [...series.values()].sort((a, b) => a.keyId - b.keyId);
+  const pending: (number | null)[] = [];
+  for (const state of ordered) {
+    const { keyId, points } = state;
+    for (let i = 0; i < points.length; i += 4) {
+      pending.push(
+        pk,
+        keyId,
+        points[i] as number,
+        points[i + 1] ?? null,
+        points[i + 2] as number,
+        points[i + 3] ?? null,
+      );
+      if (pending.length === METRIC_INSERT_BATCH * 6) {
+        s.insertMetricBatch.run(pending);
+        pending.length = 0;
+      }
+    }
+  }
+  for (let i = 0; i < pending.length; i += 6) s.insertMetric.run(pending.slice(i, i + 6));
 }

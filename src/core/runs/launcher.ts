@@ -12,6 +12,7 @@ import type { RunEvent, RunStatus } from './protocol';
 import { outcomeOf, type RunOutcome } from './run-outcome';
 import { prepareRun, type RunSetupOptions } from './run-setup';
 import { StdoutMetricParser, type MetricPattern } from './stdout-metrics';
+import { argvInputArtifacts } from '../lineage/argv-inputs';
 
 /**
  * The launcher: one tracked run of one command, for the CLI, the editor's task and Slurm jobs
@@ -134,6 +135,11 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   const pid = child.pid ?? 0;
   const forwarder = new SignalForwarder(pid);
   const detach = options.forwardSignals === false || !pid ? () => undefined : forwarder.attach();
+  // Files and folders named on the command line are recorded as inputs, hashed while the command runs.
+  const argvInputs = argvInputArtifacts(run.shape.scriptArgs, run.cwd, run.workspaceRoot).then(
+    (found) => events.appendAll(found),
+    () => undefined,
+  );
   const startError = await started(child);
   if (startError) {
     detach();
@@ -142,6 +148,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
       ? `command not found: ${program} — check the interpreter path`
       : `cannot start ${program}: ${startError.message}`;
     await drained;
+    await argvInputs;
     metrics.finish();
     writeSync(output, `trackside: ${text}\n`);
     terminal.stderr.write(`trackside: ${text}\n`);
@@ -167,6 +174,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   child.stdout?.destroy();
   child.stderr?.destroy();
   detach();
+  await argvInputs;
   metrics.finish();
   closeSync(output);
   const outcome = outcomeOf(code, signal, forwarder.interruptedBy, lastErrorLine);

@@ -15,6 +15,7 @@ import {
   type RunStatus,
 } from './protocol';
 import { RunFileError } from './errors';
+import { readCompactMetricLine } from './metric-line';
 
 /** Reads the run-folder protocol. Never writes; tolerant of a process still appending. */
 
@@ -114,6 +115,12 @@ function parseLinesOfText(text: string): Omit<EventChunk, 'nextOffset'> {
     if (overlong) {
       malformed++;
     } else if (length > 0) {
+      const metric = readCompactMetricLine(text, lineStart, newline);
+      if (metric) {
+        events.push(metric);
+        lineStart = newline + 1;
+        continue;
+      }
       const line = text.slice(lineStart, newline);
       const event = parseEventText(line);
       if (event) events.push(event);
@@ -140,7 +147,7 @@ function parseLinesOfBytes(buffer: Buffer, end: number, decoder: TextDecoder): O
       } catch {
         line = null;
       }
-      const event = line === null ? null : parseEventText(line);
+      const event = line === null ? null : (readCompactMetricLine(line, 0, line.length) ?? parseEventText(line));
       if (event) events.push(event);
       else if (line === null || !BLANK_LINE.test(line)) malformed++;
     }

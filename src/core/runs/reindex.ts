@@ -1,5 +1,6 @@
 import type { IndexStore } from '../store/database';
 import { indexCounts, type IndexCounts } from '../store/queries-counts';
+import { rebuildFromJournals } from '../models/journal-sync';
 import { ingestAll, type IngestAllResult } from './ingest';
 
 /**
@@ -28,5 +29,7 @@ export async function reindex(
     })
     .immediate();
   const ingest = await ingestAll(store, workspaceRoot);
+  // Model versions, aliases and the audit log live in .trackside/*.jsonl, not in run folders.
+  rebuildFromJournals(store, workspaceRoot);
   return { counts: indexCounts(store), ingest };
 }

@@ -26,6 +26,8 @@ export const RunsQuerySchema = z.object({
   text: z.string().optional(),
   status: z.array(z.string()).optional(),
   tag: z.object({ key: z.string(), value: z.string().optional() }).optional(),
+  /** Leaves out runs that carry this tag key (e.g. sweep trials, listed under their sweep). */
+  withoutTag: z.string().optional(),
   sort: z
     .union([z.object({ by: z.literal('created') }), z.object({ by: z.literal('metric'), key: z.string() })])
     .default({ by: 'created' }),
@@ -101,6 +103,10 @@ export function queryRuns(store: IndexStore, query: RunsQuery = {}): RunsPage {
     );
     params.tagKey = q.tag.key;
     if (q.tag.value !== undefined) params.tagValue = q.tag.value;
+  }
+  if (q.withoutTag !== undefined) {
+    where.push('r.pk NOT IN (SELECT run_pk FROM tags WHERE key = @withoutTag)');
+    params.withoutTag = q.withoutTag;
   }
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const direction = q.direction === 'asc' ? 'ASC' : 'DESC';

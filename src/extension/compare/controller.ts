@@ -85,7 +85,6 @@ export class CompareController implements vscode.Disposable {
         index: () => this.deps.index(),
         onRunsChanged: (listener) => this.deps.onRunsChanged(listener),
         selectionChanged: (ids) => this.selectionEmitter.fire(ids),
-        exportDirectory: () => process.env.TRACKSIDE_EXPORT_DIR || undefined,
       },
       mode,
       runIds,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { writeAnnotations } from '../../core/compare/annotations';
+import { readAnnotations, writeAnnotations } from '../../core/compare/annotations';
 import { resolveColumn, type Column } from '../../core/compare/columns';
 import { CompareSession } from '../../core/compare/compare-session';
 import { exportTable } from '../../core/compare/export-table';
@@ -30,8 +30,6 @@ export interface ComparePanelContext {
   onRunsChanged(listener: (change: IngestChange) => void): () => void;
   /** The panel's selection changed (the sidebar follows it). */
   selectionChanged(runIds: readonly string[]): void;
-  /** Where exports are written without asking (tests); the save dialog otherwise. */
-  exportDirectory(): string | undefined;
 }
 
 /** How often the run view re-reads the output tail and status of a running run. */
@@ -224,14 +222,7 @@ export class ComparePanel implements vscode.Disposable {
     const extension = command.format === 'csv' ? 'csv' : 'md';
     const name = `trackside-runs.${extension}`;
     const filters: Record<string, string[]> = command.format === 'csv' ? { CSV: ['csv'] } : { Markdown: ['md'] };
-    const directory = this.context.exportDirectory();
-    let path: string | undefined;
-    if (directory) {
-      path = join(directory, name);
-      await vscode.workspace.fs.writeFile(vscode.Uri.file(path), Buffer.from(text, 'utf8'));
-    } else {
-      path = await saveWithDialog(this.context.workspaceRoot(), name, filters, text);
-    }
+    const path = await saveWithDialog(this.context.workspaceRoot(), name, filters, text);
     if (path) {
       this.context.log.info(`Exported ${rows.length} runs to ${path}`);
       void vscode.window.showInformationMessage(`Exported ${rows.length} runs to ${path}`);
@@ -254,7 +245,10 @@ export class ComparePanel implements vscode.Disposable {
   private async saveAnnotations(command: Extract<CompareCommand, { type: 'saveAnnotations' }>): Promise<void> {
     const root = this.context.workspaceRoot();
     if (!root) return;
-    await writeAnnotations(runFolder(root, command.runId), { tags: command.tags, note: command.note });
+    const dir = runFolder(root, command.runId);
+    // The name is edited elsewhere (Rename Run): keep it.
+    const { name } = await readAnnotations(dir);
+    await writeAnnotations(dir, { ...(name ? { name } : {}), tags: command.tags, note: command.note });
     this.context.log.info(`Saved tags and note of run ${command.runId}`);
     if (this.mode === 'run') await this.sendRunDetail();
   }

@@ -24,8 +24,12 @@ interface LineState {
  * most once a second while a run of the script is writing.
  */
 export class MetricDecorations implements vscode.Disposable, vscode.HoverProvider {
+  // The sparkline goes in `before` and the value in `after` of the same empty range at the end of
+  // the line: one attachment cannot carry both, as VS Code renders each as a CSS `content` and the
+  // text would replace the image. At one position `before` is drawn first.
   private readonly decoration = vscode.window.createTextEditorDecorationType({
-    after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground') },
+    before: { margin: '0 0 0 2em' },
+    after: { margin: '0 0 0 0.4em', color: new vscode.ThemeColor('editorCodeLens.foreground') },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
   private readonly disposables: vscode.Disposable[] = [this.decoration];
@@ -94,9 +98,9 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
       options.push({
         range: new vscode.Range(line.line, textLine.text.length, line.line, textLine.text.length),
         renderOptions: {
+          before: { contentIconPath: vscode.Uri.parse(svgDataUri(svg)) },
           after: {
-            contentIconPath: vscode.Uri.parse(svgDataUri(svg)),
-            contentText: ` ${line.keys
+            contentText: `${line.keys
               .map((k) => valueText(k, latest, previous))
               .filter(Boolean)
               .join('  ')}`,

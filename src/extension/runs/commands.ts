@@ -60,12 +60,18 @@ export class RunCommands {
     }
     const lastArgs = last ? describeCommand(last.argv, last.cwd).scriptArgs : [];
     Object.assign(known, paramsFromArgs(lastArgs));
-    const changes = await editParams(known, `Run ${path.basename(file.fsPath)} with Parameters`);
-    if (!changes) return;
+    const edit = await editParams(known, `Run ${path.basename(file.fsPath)} with Parameters`, true);
+    if (!edit) return;
     const base = await commandForScript(file);
+    const command = [...base, ...withParams(lastArgs, edit.changes)];
+    // Queue instead of run: the local queue starts it when a slot is free (src/extension/queue).
+    if (edit.queue) {
+      await vscode.commands.executeCommand('trackside.queueCurrentFile', file, command);
+      return;
+    }
     await launchTrackedRun(this.extensionUri, {
       workspaceFolder: folder,
-      command: [...base, ...withParams(lastArgs, changes)],
+      command,
       label: `Run ${path.basename(file.fsPath)}`,
     });
   }
@@ -77,11 +83,12 @@ export class RunCommands {
     const shape = describeCommand(detail.argv, detail.cwd);
     let argv = detail.argv;
     if (changeParams) {
-      const current = paramsFromArgs(shape.scriptArgs);
-      const changes = await editParams(current, `Rerun ${detail.name} with Changed Params`);
-      if (!changes) return;
+      // The params the run recorded (argparse values it logged) and those on its command line, which win.
+      const current = { ...recordedParams(detail), ...paramsFromArgs(shape.scriptArgs) };
+      const edit = await editParams(current, `Rerun ${detail.name} with Changed Params`);
+      if (!edit) return;
       const prefix = detail.argv.slice(0, detail.argv.length - shape.scriptArgs.length);
-      argv = [...prefix, ...withParams(shape.scriptArgs, changes)];
+      argv = [...prefix, ...withParams(shape.scriptArgs, edit.changes)];
     }
     await launchTrackedRun(this.extensionUri, {
       workspaceFolder: folder,
@@ -136,8 +143,14 @@ export class RunCommands {
   }
 }
 
+function recordedParams(detail: RunDetail): Record<string, ParamValue> {
+  return Object.fromEntries(
+    detail.params.map((p) => [p.key, p.number !== null ? p.number : p.text === null ? null : parseParamValue(p.text)]),
+  );
+}
+
 /** The command line that runs a script file, by its language. */
-async function commandForScript(file: vscode.Uri): Promise<string[]> {
+export async function commandForScript(file: vscode.Uri): Promise<string[]> {
   const extension = path.extname(file.fsPath).toLowerCase();
   if (extension === '.py') return [await pythonInterpreterFor(file), file.fsPath];
   if (extension === '.js' || extension === '.mjs' || extension === '.cjs') return ['node', file.fsPath];
@@ -147,21 +160,33 @@ async function commandForScript(file: vscode.Uri): Promise<string[]> {
   );
 }
 
-type ParamPick = vscode.QuickPickItem & { key?: string; action?: 'run' | 'add' };
+type ParamPick = vscode.QuickPickItem & { key?: string; action?: 'run' | 'queue' | 'add' };
 
 /**
  * A quick pick of params: pick one to change its value, "Add parameter…" for a new one, and
- * "Run" to start with the changes. Resolves to the changed params, or undefined when cancelled.
+ * "Run" (or "Queue", when `queueable`) to start with the changes. Resolves to the changed params and
+ * whether to queue, or undefined when cancelled.
  */
 async function editParams(
   initial: Record<string, ParamValue>,
   title: string,
-): Promise<Record<string, ParamValue> | undefined> {
+  queueable = false,
+): Promise<{ changes: Record<string, ParamValue>; queue: boolean } | undefined> {
   const values = { ...initial };
   const changes: Record<string, ParamValue> = {};
   for (;;) {
     const items: ParamPick[] = [
       { label: '$(play) Run', description: describeChanges(changes), action: 'run', alwaysShow: true },
+      ...(queueable
+        ? [
+            {
+              label: '$(list-ordered) Queue',
+              description: 'start when the local queue has a free slot',
+              action: 'queue' as const,
+              alwaysShow: true,
+            },
+          ]
+        : []),
       ...Object.entries(values).map(([key, value]) => ({
         label: key,
         description: String(value),
@@ -176,7 +201,7 @@ async function editParams(
       ignoreFocusOut: true,
     });
     if (!pick) return undefined;
-    if (pick.action === 'run') return changes;
+    if (pick.action === 'run' || pick.action === 'queue') return { changes, queue: pick.action === 'queue' };
     let key = pick.key;
     if (pick.action === 'add') {
       key = await vscode.window.showInputBox({

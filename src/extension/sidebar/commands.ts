@@ -19,6 +19,8 @@ export interface SidebarDeps {
   settings: RunListSettings;
   runs: RunCommands;
   log: vscode.LogOutputChannel;
+  /** Stops a run that is not a local process (a Slurm job); false for a local run. */
+  stopElsewhere?: (runId: string) => Promise<boolean>;
 }
 
 type RunNode = ExperimentsNode & { kind: 'run' };
@@ -45,7 +47,7 @@ const isExpected = (e: unknown): e is Error => e instanceof RunActionError || e 
 
 export function registerSidebarCommands(deps: SidebarDeps): vscode.Disposable[] {
   const { index, tree, view, settings, log } = deps;
-  const actions = new RunActions(index);
+  const actions = new RunActions(index, deps.stopElsewhere);
   const one = (args: unknown[]) => targetRuns(view, args)[0]!;
   const nameOf = async (runId: string) => getRunDetail(await index.store(), runId)?.name ?? runId;
   const command = (id: string, handler: (...args: unknown[]) => unknown) =>

@@ -22,7 +22,11 @@ export class RunActionError extends Error {
 
 /** Context-menu actions on runs that act on the run folder (the truth) and then the index. */
 export class RunActions {
-  constructor(private readonly index: IndexService) {}
+  constructor(
+    private readonly index: IndexService,
+    /** Stops runs that are not local processes (Slurm jobs: scancel); false for a local run. */
+    private readonly stopElsewhere?: (runId: string) => Promise<boolean>,
+  ) {}
 
   runDir(runId: string): string {
     return join(runsRoot(this.index.workspaceRoot), runId);
@@ -42,6 +46,7 @@ export class RunActions {
   }
 
   async stop(runId: string, force = false): Promise<void> {
+    if (await this.stopElsewhere?.(runId)) return;
     try {
       await stopLocalRun(this.runDir(runId), force ? 'force' : 'graceful');
     } catch (error) {

@@ -12,15 +12,26 @@ import {
 } from '../../core/store/queries-runs';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
 import { formatNumber } from '../../core/inline/sparkline';
+import { SWEEP_TAG } from '../../core/sweeps/sweep-record';
 import type { IndexService } from '../index/index-service';
+import type { RunTreeExtension, SweepNode } from '../sweeps/sweep-groups';
 import type { RunListSettings } from './list-settings';
 
 export const PAGE_SIZE = 200;
 
 export type ExperimentsNode =
   | { kind: 'experiment'; name: string; runCount: number }
-  | { kind: 'run'; runId: string; run: RunRow; summaries: SummaryEntry[]; primary: string | undefined }
-  | { kind: 'more'; experiment: string; shown: number; total: number };
+  | {
+      kind: 'run';
+      runId: string;
+      run: RunRow;
+      summaries: SummaryEntry[];
+      primary: string | undefined;
+      /** The sweep group it is listed under, for a sweep's trial. */
+      sweep?: SweepNode;
+    }
+  | { kind: 'more'; experiment: string; shown: number; total: number }
+  | SweepNode;
 
 const STATUS_ICONS: Record<RunStatusValue, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('loading~spin', new vscode.ThemeColor('charts.blue')),
@@ -42,6 +53,8 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
   private readonly shown = new Map<string, number>();
   private readonly runNodes = new Map<string, ExperimentsNode & { kind: 'run' }>();
   private refreshTimer: NodeJS.Timeout | undefined;
+  /** Sweep groups and Slurm placement, added by the compute features (src/extension/sweeps). */
+  private extension: RunTreeExtension | undefined;
 
   constructor(
     private readonly index: IndexService,
@@ -61,6 +74,11 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
     this.changeEmitter.fire(undefined);
   }
 
+  extend(extension: RunTreeExtension): void {
+    this.extension = extension;
+    this.refresh();
+  }
+
   showMore(experiment: string): void {
     this.shown.set(experiment, (this.shown.get(experiment) ?? PAGE_SIZE) + PAGE_SIZE);
     this.refresh();
@@ -78,22 +96,27 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
       const experiments = listExperiments(store).filter((e) => e.runCount > 0);
       return experiments.map((e) => ({ kind: 'experiment', name: e.name, runCount: e.runCount }));
     }
+    if (node.kind === 'sweep') return this.runsOf(store, node.experiment, node);
     if (node.kind !== 'experiment') return [];
-    return this.runsOf(store, node.name);
+    const sweeps = (await this.extension?.sweepsOf(node.name)) ?? [];
+    return [...sweeps, ...this.runsOf(store, node.name)];
   }
 
-  private runsOf(store: IndexStore, experiment: string): ExperimentsNode[] {
+  private runsOf(store: IndexStore, experiment: string, sweep?: SweepNode): ExperimentsNode[] {
     const filter = this.settings.filter;
     const primary = this.settings.primaryMetric(experiment);
     const sortKey = this.settings.sortMetric(experiment);
-    const limit = this.shown.get(experiment) ?? PAGE_SIZE;
+    // A sweep lists all its trials; the experiment's own list leaves them to their sweep group.
+    const limit = sweep ? 10_000 : (this.shown.get(experiment) ?? PAGE_SIZE);
     const page = queryRuns(store, {
       experiment,
       text: filter.text || undefined,
       status: filter.statuses.length > 0 ? filter.statuses : undefined,
-      tag: filter.tag,
+      tag: sweep ? { key: SWEEP_TAG, value: sweep.progress.id } : filter.tag,
+      withoutTag: !sweep && this.extension ? SWEEP_TAG : undefined,
       sort: sortKey ? { by: 'metric', key: sortKey.key } : { by: 'created' },
-      direction: sortKey ? sortKey.direction : 'desc',
+      // A sweep's trials read in trial order unless the user sorts by a metric.
+      direction: sortKey ? sortKey.direction : sweep ? 'asc' : 'desc',
       limit,
     });
     const summaries = summariesForRuns(
@@ -105,7 +128,8 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
     const experimentKeys = [...new Set(summaries.map((s) => s.key))];
     const chosen = primary ?? defaultPrimaryMetric(experimentKeys);
     const nodes: ExperimentsNode[] = page.rows.map((run) => {
-      const node = { kind: 'run' as const, runId: run.id, run, summaries: byRun.get(run.id) ?? [], primary: chosen };
+      const summaries = byRun.get(run.id) ?? [];
+      const node = { kind: 'run' as const, runId: run.id, run, summaries, primary: chosen, sweep };
       this.runNodes.set(run.id, node);
       return node;
     });
@@ -133,20 +157,30 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
         item.contextValue = 'more';
         return item;
       }
-      case 'run':
-        return runItem(node);
+      case 'run': {
+        const item = runItem(node);
+        const note = this.extension?.runNote(node.runId);
+        if (note) item.description = `${note} · ${String(item.description)}`;
+        return item;
+      }
+      case 'sweep':
+        return this.extension!.sweepItem(node);
     }
   }
 
   getParent(node: ExperimentsNode): ExperimentsNode | undefined {
-    if (node.kind === 'run') return { kind: 'experiment', name: node.run.experiment, runCount: 0 };
+    if (node.kind === 'run') return node.sweep ?? { kind: 'experiment', name: node.run.experiment, runCount: 0 };
+    if (node.kind === 'sweep') return { kind: 'experiment', name: node.experiment, runCount: 0 };
     return undefined;
   }
 
   async resolveTreeItem(item: vscode.TreeItem, node: ExperimentsNode): Promise<vscode.TreeItem> {
     if (node.kind !== 'run') return item;
     const store = await this.index.store();
-    item.tooltip = runTooltip(node, paramsForRuns(store, [node.run.id]));
+    const tooltip = runTooltip(node, paramsForRuns(store, [node.run.id]));
+    const placement = await this.extension?.placement(node.run.id);
+    if (placement) tooltip.appendMarkdown(`\n\n${placement}`);
+    item.tooltip = tooltip;
     return item;
   }
 

@@ -42,10 +42,12 @@ export class RunStatusReporter implements vscode.Disposable {
     if (!this.deps.index.hasRuns()) return;
     const store = await this.deps.index.store();
     const running = queryRuns(store, { status: ['running'], limit: 50 });
-    const queued = queryRuns(store, { status: ['queued', 'pending'], limit: 1 }).total;
+    const queued = queryRuns(store, { status: ['queued'], limit: 1 }).total;
+    // Pending: waiting for a Slurm node.
+    const pending = queryRuns(store, { status: ['pending'], limit: 1 }).total;
     const recent = queryRuns(store, { limit: 50 }).rows;
     for (const run of [...recent, ...running.rows]) this.noticeStatus(run);
-    if (running.total === 0 && queued === 0) {
+    if (running.total === 0 && queued === 0 && pending === 0) {
       this.item.hide();
       return;
     }
@@ -57,7 +59,11 @@ export class RunStatusReporter implements vscode.Disposable {
       const last = summaries.find((s) => s.key === key)?.last;
       if (key && last !== undefined && last !== null) metric = ` · ${key} ${formatNumber(last)}`;
     }
-    const parts = [running.total > 0 ? `${running.total} running` : '', queued > 0 ? `${queued} queued` : ''];
+    const parts = [
+      running.total > 0 ? `${running.total} running` : '',
+      queued > 0 ? `${queued} queued` : '',
+      pending > 0 ? `${pending} pending` : '',
+    ];
     this.item.text = `$(loading~spin) ${parts.filter(Boolean).join(', ')}${metric}`;
     this.item.tooltip = focused
       ? `Trackside: ${focused.name} (${focused.experiment}) — click to open it`

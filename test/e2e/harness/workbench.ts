@@ -52,9 +52,14 @@ export class Workbench {
   async openView(containerTitle: string, viewName: string): Promise<Locator> {
     const item = this.activityBarItem(containerTitle);
     await item.waitFor({ timeout: stepTimeout });
-    const checked = await item.getAttribute('aria-checked');
-    const expanded = await item.getAttribute('aria-expanded');
-    if (checked !== 'true' && expanded !== 'true') await item.click();
+    // VS Code 1.100 marks the active container on the link's list item (class `checked`), not on the link.
+    const active = await item.evaluate(
+      (link) =>
+        link.closest('.action-item')?.classList.contains('checked') === true ||
+        link.getAttribute('aria-checked') === 'true' ||
+        link.getAttribute('aria-expanded') === 'true',
+    );
+    if (!active) await item.click();
     // A container with a single view hides that view's header: it is in the DOM but not visible.
     const header = this.viewHeader(viewName);
     await header.waitFor({ state: 'attached', timeout: stepTimeout });

@@ -64,8 +64,13 @@ test('a live chart receives only the points logged since the last answer, in ord
   const update = session.onRunsChanged([a.id], 'updated');
   assert.ok(update);
   assert.equal(update.table, null, 'same columns: rows only');
-  assert.deepEqual(update.rows.map((r) => [r.id, r.metrics[0]]), [[a.id, 1 / 13]]);
-  assert.deepEqual(update.appends, [{ requestId: 7, key: 'loss', lines: [{ runId: a.id, x: [10, 11, 12], y: [1 / 11, 1 / 12, 1 / 13] }] }]);
+  assert.deepEqual(
+    update.rows.map((r) => [r.id, r.metrics[0]]),
+    [[a.id, 1 / 13]],
+  );
+  assert.deepEqual(update.appends, [
+    { requestId: 7, key: 'loss', lines: [{ runId: a.id, x: [10, 11, 12], y: [1 / 11, 1 / 12, 1 / 13] }] },
+  ]);
 
   // Nothing new: nothing sent twice.
   await ingestRun(store, ws.root, a.id);
@@ -96,13 +101,22 @@ test('a removed run disappears from the table', async () => {
   b.remove();
   await ingestRun(store, ws.root, b.id);
   const update = session.onRunsChanged([b.id], 'removed');
-  assert.deepEqual(update?.table?.rows.map((r) => r.id), [a.id]);
+  assert.deepEqual(
+    update?.table?.rows.map((r) => r.id),
+    [a.id],
+  );
 });
 
 test('grouping by a param answers mean ± std bands instead of lines', async () => {
-  const a = ws.run(1, { params: { optimizer: 'adam' } }).writeInfo().writeStatus();
+  const a = ws
+    .run(1, { params: { optimizer: 'adam' } })
+    .writeInfo()
+    .writeStatus();
   a.events(losses(0, 5));
-  const b = ws.run(2, { params: { optimizer: 'adam' } }).writeInfo().writeStatus();
+  const b = ws
+    .run(2, { params: { optimizer: 'adam' } })
+    .writeInfo()
+    .writeStatus();
   b.events(losses(0, 5).map((e) => ({ ...e, value: (e as { value: number }).value + 1 }) as RunEvent));
   await ingestRun(store, ws.root, a.id);
   await ingestRun(store, ws.root, b.id);

@@ -67,7 +67,15 @@ before(async () => {
   ws = new TempWorkspace('trackside-panel-protocol-ws-');
   for (let i = 0; i < 2; i++) {
     const run = ws.run(i).writeInfo().writeStatus();
-    run.events([0, 1, 2].map((step) => ({ type: 'metric' as const, key: 'loss', value: 1 / (step + 1), step, ts: 1_735_689_600 + step })));
+    run.events(
+      [0, 1, 2].map((step) => ({
+        type: 'metric' as const,
+        key: 'loss',
+        value: 1 / (step + 1),
+        step,
+        ts: 1_735_689_600 + step,
+      })),
+    );
     runIds.push(run.id);
   }
   store = IndexStore.open(':memory:');
@@ -134,7 +142,6 @@ test('a message outside the protocol is rejected and logged; the panel keeps ans
       index: async () => store,
       onRunsChanged: () => () => undefined,
       selectionChanged: () => undefined,
-      exportDirectory: () => undefined,
     },
     'compare',
     [...runIds],
@@ -143,16 +150,28 @@ test('a message outside the protocol is rejected and logged; the panel keeps ans
 
   webview.receive({ type: 'ready' });
   await settle();
-  assert.deepEqual(webview.posted.map((m) => m.type), ['table']);
+  assert.deepEqual(
+    webview.posted.map((m) => m.type),
+    ['table'],
+  );
 
   // A request with a negative id and a key that is not a string; then a command that does not exist.
-  webview.receive({ type: 'requestSeries', requestId: -1, key: 42, runIds, view: { axis: 'step' }, groupBy: null, live: true });
+  webview.receive({
+    type: 'requestSeries',
+    requestId: -1,
+    key: 42,
+    runIds,
+    view: { axis: 'step' },
+    groupBy: null,
+    live: true,
+  });
   webview.receive({ type: 'deleteEverything' });
   webview.receive('not even an object');
   await settle();
   assert.equal(webview.posted.length, 1, 'nothing answered the bad messages');
   assert.equal(warnings.length, 3);
-  for (const warning of warnings) assert.match(warning, /Compare panel: rejected a message that does not fit the protocol/);
+  for (const warning of warnings)
+    assert.match(warning, /Compare panel: rejected a message that does not fit the protocol/);
   assert.match(warnings[0] ?? '', /requestId|key|view/);
 
   webview.receive({
@@ -168,10 +187,13 @@ test('a message outside the protocol is rejected and logged; the panel keeps ans
   const series = webview.posted.at(-1) as { type: string; requestId: number; lines: { x: number[] }[] };
   assert.equal(series.type, 'series');
   assert.equal(series.requestId, 3);
-  assert.deepEqual(series.lines.map((l) => l.x), [
-    [0, 1, 2],
-    [0, 1, 2],
-  ]);
+  assert.deepEqual(
+    series.lines.map((l) => l.x),
+    [
+      [0, 1, 2],
+      [0, 1, 2],
+    ],
+  );
   assert.deepEqual(errors, []);
   compare.dispose();
 });

@@ -40,9 +40,10 @@ test('zooming sends the points of the visible range, finer than the whole view h
 test('x is the step, wall-clock milliseconds, or seconds since the run started', () => {
   const series = columns(3, (i) => i);
   assert.deepEqual(shapeSeries(series, { axis: 'step', smoothing: 0, maxPoints: 10, domain: null }, 0).x, [0, 1, 2]);
-  assert.deepEqual(shapeSeries(series, { axis: 'wall', smoothing: 0, maxPoints: 10, domain: null }, 0).x, [
-    1_700_000_000_000, 1_700_000_002_000, 1_700_000_004_000,
-  ]);
+  assert.deepEqual(
+    shapeSeries(series, { axis: 'wall', smoothing: 0, maxPoints: 10, domain: null }, 0).x,
+    [1_700_000_000_000, 1_700_000_002_000, 1_700_000_004_000],
+  );
   assert.deepEqual(
     shapeSeries(series, { axis: 'relative', smoothing: 0, maxPoints: 10, domain: null }, 1_699_999_990).x,
     [10, 12, 14],
@@ -51,17 +52,29 @@ test('x is the step, wall-clock milliseconds, or seconds since the run started',
 
 test('smoothing matches the EMA of the metrics module, and continues across live appends', () => {
   const values = Array.from({ length: 50 }, (_, i) => Math.cos(i) + i / 10);
-  const whole = shapeSeries(columns(50, (i) => values[i]!), { axis: 'step', smoothing: 0.8, maxPoints: 100, domain: null }, 0);
+  const whole = shapeSeries(
+    columns(50, (i) => values[i]!),
+    { axis: 'step', smoothing: 0.8, maxPoints: 100, domain: null },
+    0,
+  );
   const reference = emaSmooth(values, 0.8);
   whole.y.forEach((y, i) => assert.ok(Math.abs(y - reference[i]!) < 1e-12));
 
-  const first = shapeSeries(columns(30, (i) => values[i]!), { axis: 'step', smoothing: 0.8, maxPoints: 100, domain: null }, 0);
+  const first = shapeSeries(
+    columns(30, (i) => values[i]!),
+    { axis: 'step', smoothing: 0.8, maxPoints: 100, domain: null },
+    0,
+  );
   const continued = values.slice(30).map((v) => first.ema.next(v));
   continued.forEach((y, i) => assert.ok(Math.abs(y - reference[30 + i]!) < 1e-12));
 });
 
 test('NaN points are left out of the chart without breaking the smoothing', () => {
-  const shaped = shapeSeries(columns(5, (i) => (i === 2 ? Number.NaN : i)), { axis: 'step', smoothing: 0, maxPoints: 10, domain: null }, 0);
+  const shaped = shapeSeries(
+    columns(5, (i) => (i === 2 ? Number.NaN : i)),
+    { axis: 'step', smoothing: 0, maxPoints: 10, domain: null },
+    0,
+  );
   assert.deepEqual(shaped.x, [0, 1, 3, 4]);
   assert.throws(() => new EmaCursor(1), RangeError);
 });

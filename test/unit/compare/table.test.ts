@@ -23,15 +23,42 @@ function column(id: string, aggregate: 'last' | 'min' | 'max' = 'last'): Column 
 before(async () => {
   ws = new TempWorkspace('trackside-compare-table-');
   const specs = [
-    { name: 'baseline', params: { lr: 0.1, optimizer: 'adam', epochs: 10 }, loss: [2.0, 1.0, 0.6], acc: [0.5, 0.7, 0.8] },
-    { name: 'low-lr, "quoted"', params: { lr: 0.001, optimizer: 'adam', epochs: 10 }, loss: [2.0, 1.8, 1.5], acc: [0.4, 0.45, 0.5] },
-    { name: 'sgd|pipe', params: { lr: 0.05, optimizer: 'sgd', epochs: 10 }, loss: [2.0, 0.5, 0.7], acc: [0.5, 0.9, 0.85] },
+    {
+      name: 'baseline',
+      params: { lr: 0.1, optimizer: 'adam', epochs: 10 },
+      loss: [2.0, 1.0, 0.6],
+      acc: [0.5, 0.7, 0.8],
+    },
+    {
+      name: 'low-lr, "quoted"',
+      params: { lr: 0.001, optimizer: 'adam', epochs: 10 },
+      loss: [2.0, 1.8, 1.5],
+      acc: [0.4, 0.45, 0.5],
+    },
+    {
+      name: 'sgd|pipe',
+      params: { lr: 0.05, optimizer: 'sgd', epochs: 10 },
+      loss: [2.0, 0.5, 0.7],
+      acc: [0.5, 0.9, 0.85],
+    },
   ];
   specs.forEach((spec, i) => {
     const run = ws.run(i, { name: spec.name, params: spec.params }).writeInfo().writeStatus();
     run.events([
-      ...spec.loss.map((value, step) => ({ type: 'metric' as const, key: 'loss', value, step, ts: 1_735_689_600 + step })),
-      ...spec.acc.map((value, step) => ({ type: 'metric' as const, key: 'accuracy', value, step, ts: 1_735_689_600 + step })),
+      ...spec.loss.map((value, step) => ({
+        type: 'metric' as const,
+        key: 'loss',
+        value,
+        step,
+        ts: 1_735_689_600 + step,
+      })),
+      ...spec.acc.map((value, step) => ({
+        type: 'metric' as const,
+        key: 'accuracy',
+        value,
+        step,
+        ts: 1_735_689_600 + step,
+      })),
     ]);
     ids.push(run.id);
   });
@@ -75,8 +102,15 @@ test('sorting by a metric aggregate or a param, with empty cells last both ways'
     'sgd|pipe',
     'baseline',
   ]);
-  assert.deepEqual(names(sortRows(table, table.rows, column('param:lr'), 'asc')), ['low-lr, "quoted"', 'sgd|pipe', 'baseline']);
-  const withEmpty = [...table.rows, { ...table.rows[0]!, id: 'empty', name: 'empty', metrics: [null, null, null, null, null, null] }];
+  assert.deepEqual(names(sortRows(table, table.rows, column('param:lr'), 'asc')), [
+    'low-lr, "quoted"',
+    'sgd|pipe',
+    'baseline',
+  ]);
+  const withEmpty = [
+    ...table.rows,
+    { ...table.rows[0]!, id: 'empty', name: 'empty', metrics: [null, null, null, null, null, null] },
+  ];
   for (const direction of ['asc', 'desc'] as const) {
     assert.equal(sortRows(table, withEmpty, column('metric:loss'), direction).at(-1)?.name, 'empty');
   }

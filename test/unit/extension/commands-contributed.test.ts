@@ -38,6 +38,8 @@ function recordingVscode(): unknown {
         registered.add(id);
         return { dispose() {} };
       },
+      // activate() may set context keys (setContext) for menus' when clauses.
+      executeCommand: async () => undefined,
     },
   };
   // A namespace object with own keys (bundlers copy a module's keys when they wrap `import * as vscode`):

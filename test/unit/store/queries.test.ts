@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { IndexStore } from '../../../src/core/store/database';
-import { getComparison, getMetricSeries, getRunDetail } from '../../../src/core/store/queries-detail';
+import {
+  comparedParams,
+  getComparison,
+  getMetricSeries,
+  getRunDetail,
+} from '../../../src/core/store/queries-detail';
+import { paramsForRuns, summariesForRuns } from '../../../src/core/store/queries-runs';
 import { listExperiments, queryRuns, resolveRunId } from '../../../src/core/store/queries-runs';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 
@@ -112,7 +118,65 @@ describe('index queries', () => {
     );
     assert.deepEqual(payload.paramKeys, ['lr', 'opt']);
     assert.deepEqual(payload.metricKeys, ['loss']);
-    assert.equal(payload.params.length, 4);
-    assert.equal(payload.summaries.length, 2);
+    // Row-major columns: run 1's lr sits one row of keys after run 0's.
+    assert.deepEqual(payload.params.keys, ['lr', 'opt']);
+    assert.deepEqual(payload.params.text, ['0.1', 'adam', '0.5', 'adam']);
+    assert.deepEqual([...payload.params.number], [0.1, Number.NaN, 0.5, Number.NaN]);
+    assert.deepEqual([...payload.summaries.count], [300, 300]);
+    assert.deepEqual([...payload.summaries.last], [1 / 300, 5 / 300]);
+    assert.deepEqual([...payload.summaries.max], [1, 5]);
+  });
+
+  it('gives each compared run the params and summaries the per-run queries give', () => {
+    const payload = getComparison(store, ids);
+    const { summaries } = payload;
+    payload.runs.forEach((run, r) => {
+      assert.deepEqual(comparedParams(payload, r), paramsForRuns(store, [run.id]));
+      const expected = summariesForRuns(store, [run.id]);
+      summaries.keys.forEach((key, k) => {
+        const at = r * summaries.keys.length + k;
+        const entry = expected.find((e) => e.key === key);
+        assert.deepEqual(
+          [summaries.count[at], summaries.last[at], summaries.min[at], summaries.max[at]],
+          entry ? [entry.count, entry.last, entry.min, entry.max] : [0, Number.NaN, Number.NaN, Number.NaN],
+        );
+      });
+    });
+  });
+
+  it('compares params exactly, null params included, and leaves unknown runs out', async () => {
+    const extra = ws.run(10, { experiment: 'edge' });
+    extra.writeInfo().writeStatus();
+    extra.events([
+      {
+        type: 'params',
+        values: { precise: 0.30000000000000004, flag: true, word: 'true', padded: ' 42 ', empty: '', none: null },
+      },
+    ]);
+    // Clients write NaN and infinities as strings, which JSON can carry.
+    extra.raw('{"type":"metric","key":"loss","value":"NaN","step":0,"ts":1}\n');
+    extra.raw('{"type":"metric","key":"gain","value":"Infinity","step":0,"ts":1}\n');
+    await ingestAll(store, ws.root);
+    const payload = getComparison(store, [extra.id, 'NO-SUCH-RUN']);
+    assert.deepEqual(
+      payload.runs.map((r) => r.id),
+      [extra.id],
+    );
+    assert.deepEqual(comparedParams(payload, 0), paramsForRuns(store, [extra.id]));
+    const byKey = Object.fromEntries(comparedParams(payload, 0).map((p) => [p.key, [p.text, p.number]]));
+    assert.deepEqual(byKey, {
+      empty: ['', null],
+      flag: ['true', 1],
+      lr: ['0.1', 0.1],
+      none: [null, null],
+      padded: [' 42 ', 42],
+      precise: ['0.30000000000000004', 0.30000000000000004],
+      word: ['true', null],
+    });
+    const { summaries } = payload;
+    assert.deepEqual(summaries.keys, ['gain', 'loss']);
+    assert.deepEqual([...summaries.count], [1, 1]);
+    assert.deepEqual([...summaries.last], [Number.POSITIVE_INFINITY, Number.NaN]);
+    assert.deepEqual([...summaries.max], [Number.POSITIVE_INFINITY, Number.NaN]);
   });
 });
