@@ -1,0 +1,21 @@
+import { execFile } from 'node:child_process';
+import { userInfo } from 'node:os';
+
+/**
+ * Who did something, for the audit log: the workspace's `git config user.email` (what the team
+ * already knows each other by), else the operating-system user name.
+ */
+export async function workspaceActor(workspaceRoot: string): Promise<string> {
+  const email = await new Promise<string>((resolve) => {
+    execFile('git', ['config', 'user.email'], { cwd: workspaceRoot, timeout: 5000 }, (error, stdout) =>
+      resolve(error ? '' : stdout.trim()),
+    );
+  });
+  if (email) return email;
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (some containers).
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}

@@ -1,0 +1,18 @@
+/** Why a model registry operation was refused; the message says what to do instead. */
+export class ModelRegistryError extends Error {
+  constructor(
+    readonly reason:
+      | 'no-such-run'
+      | 'no-such-artifact'
+      | 'artifact-missing'
+      | 'invalid-name'
+      | 'invalid-alias'
+      | 'no-such-model'
+      | 'no-such-version'
+      | 'no-such-alias',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelRegistryError';
+  }
+}

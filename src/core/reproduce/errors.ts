@@ -1,0 +1,11 @@
+/** Why a run cannot be reproduced; the message says what to do instead. */
+export class ReproduceError extends Error {
+  constructor(
+    readonly reason:
+      'no-such-run' | 'no-commit' | 'not-a-repository' | 'commit-missing' | 'worktree-failed' | 'patch-failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ReproduceError';
+  }
+}

@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  discardReproduction,
+  prepareReproduction,
+  type InputCheck,
+  type ReproducePlan,
+} from '../../core/reproduce/reproduce';
+import { LineageRefusedError, requireWorkspace, type IndexDeps } from './deps';
+import { pickRun, runIdFromArguments } from './run-pick';
+
+const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '—');
+
+function describeInput(input: InputCheck): string {
+  if (input.state === 'missing') return `${input.path} is missing`;
+  return `${input.path} changed (then ${short(input.then)}, now ${short(input.now)})`;
+}
+
+/**
+ * "Reproduce Run": restores the run's code in a worktree, says which inputs changed since, and
+ * starts the same command with the same params as a task (a real terminal, like any tracked run).
+ */
+export async function reproduceRun(deps: IndexDeps, args: readonly unknown[]): Promise<void> {
+  const root = requireWorkspace(deps);
+  if (!vscode.workspace.isTrusted) {
+    throw new LineageRefusedError('untrusted', 'Trust this workspace to start training runs (Manage Workspace Trust).');
+  }
+  const runId =
+    runIdFromArguments(args) ??
+    (await pickRun(deps, 'Reproduce Run', (runs) => runs.filter((r) => r.gitCommit !== null)));
+  if (!runId) return;
+  const plan = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Trackside: preparing the reproduction…' },
+    () => prepareReproduction({ workspaceRoot: root, runId }),
+  );
+  const drifted = plan.inputs.filter((i) => i.state === 'changed' || i.state === 'missing');
+  deps.log.info(`Reproduction of ${runId} prepared as ${plan.runId}: ${plan.notes.join('; ')}`);
+  for (const input of plan.inputs) deps.log.info(`  input ${input.path}: ${input.state} (${input.source})`);
+  if (drifted.length > 0) {
+    const choice = await vscode.window.showWarningMessage(
+      `${drifted.length} input${drifted.length === 1 ? '' : 's'} changed since the original run`,
+      {
+        modal: true,
+        detail: `${drifted.map(describeInput).join('\n')}\n\nThe reproduction will read today's files, so its results may differ.`,
+      },
+      'Reproduce Anyway',
+    );
+    if (choice !== 'Reproduce Anyway') {
+      await discardReproduction(root, plan);
+      return;
+    }
+  }
+  await startTask(deps.extensionUri, root, plan);
+  void vscode.window.showInformationMessage(
+    `Reproducing in ${path.relative(root, plan.worktree)}` +
+      (drifted.length > 0
+        ? ` — ${drifted.length} input(s) differ from the original run.`
+        : ' — all inputs match the original run.'),
+  );
+}
+
+async function startTask(extensionUri: vscode.Uri, root: string, plan: ReproducePlan): Promise<void> {
+  const folder =
+    vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root)) ??
+    vscode.workspace.workspaceFolders?.[0] ??
+    vscode.TaskScope.Workspace;
+  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
+  const execution = new vscode.ProcessExecution(
+    process.execPath,
+    [cli, 'run', ...plan.launcherArgs, '--', ...plan.command],
+    {
+      cwd: plan.cwd,
+      env: { ELECTRON_RUN_AS_NODE: '1' },
+    },
+  );
+  const label = `reproduce ${plan.originalRunId}`;
+  const task = new vscode.Task({ type: 'trackside', label }, folder, label, 'Trackside', execution);
+  task.presentationOptions = {
+    reveal: vscode.TaskRevealKind.Always,
+    panel: vscode.TaskPanelKind.Dedicated,
+    clear: true,
+  };
+  await vscode.tasks.executeTask(task);
+}
