@@ -20,7 +20,19 @@ export interface GitCapture {
   patchWritten: boolean;
 }
 
-const GIT_ENV = { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+/**
+ * Variables simple-git refuses to run with (it guards against command injection through them). VS Code's
+ * git extension sets GIT_ASKPASS in every terminal and task, so a run started from the editor would
+ * otherwise record no commit at all. The capture only reads and never prompts, so none of them is needed.
+ */
+const PROMPT_AND_EDITOR_VARIABLES = ['GIT_ASKPASS', 'SSH_ASKPASS', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'EDITOR'];
+
+const GIT_ENV = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !PROMPT_AND_EDITOR_VARIABLES.includes(key))),
+  GIT_OPTIONAL_LOCKS: '0',
+  GIT_TERMINAL_PROMPT: '0',
+  LC_ALL: 'C',
+};
 
 function gitAt(cwd: string, timeoutMs: number): SimpleGit {
   return simpleGit({ baseDir: cwd, timeout: { block: timeoutMs } }).env(GIT_ENV);

@@ -12,6 +12,8 @@ export interface LaunchRequest {
   runOptions?: string[];
 }
 
+let launches = 0;
+
 /**
  * Starts `trackside run -- <command>` as a VS Code task: output streams in a real terminal, and
  * the process belongs to the terminal, not to the extension host, so it survives a window reload.
@@ -29,8 +31,10 @@ export async function launchTrackedRun(
     cwd: request.cwd ?? workspace,
     env: { ELECTRON_RUN_AS_NODE: '1' },
   });
+  // VS Code refuses to start a task whose definition equals an active one ("already active"), so
+  // each launch gets its own id: two runs of one script (say, with different params) train side by side.
   const task = new vscode.Task(
-    { type: 'trackside', label: request.label },
+    { type: 'trackside', label: request.label, launch: `${Date.now().toString(36)}-${(launches++).toString(36)}` },
     request.workspaceFolder,
     request.label,
     'Trackside',

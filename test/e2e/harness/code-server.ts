@@ -41,6 +41,11 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
   /** Name of the server log written under test-results/. */
   logName?: string;
+  /**
+   * Keep workspace trust on (no `--disable-workspace-trust`), for tests of restricted mode; pair it with
+   * the `security.workspace.trust.enabled` setting.
+   */
+  workspaceTrust?: boolean;
 }
 
 /**
@@ -129,7 +134,7 @@ export class CodeServer {
         'none',
         '--disable-telemetry',
         '--disable-update-check',
-        '--disable-workspace-trust',
+        ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
         '--disable-getting-started-override',
         '--disable-proxy',
         '--user-data-dir',
@@ -150,6 +155,11 @@ export class CodeServer {
       throw error;
     }
     return server;
+  }
+
+  /** The scratch user-data-dir: settings, and the window and extension logs under `logs/`. */
+  get userDataDir(): string {
+    return join(this.scratch, 'user-data');
   }
 
   get origin(): string {

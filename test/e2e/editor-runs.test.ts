@@ -1,0 +1,391 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Locator, Page } from 'playwright-core';
+import { committedLine, editorWorkspace, slowScript, uncommittedLine } from './fixtures/editor-workspace';
+import { workbenchSuite } from './harness/suite';
+import type { Workbench } from './harness/workbench';
+import { stepTimeout } from './harness/workbench';
+
+// Issue 4, as a user clicks: run a script from its CodeLens, watch it in the Experiments view, the
+// terminal and beside the code, then stop, rerun with other params, diff its code and reload the
+// window while a run trains. Every run is a real /usr/bin/python3 process started by the launcher.
+// The dark theme is the one where a faint sparkline would go unnoticed.
+
+const workspace = editorWorkspace();
+after(() => workspace.dispose());
+
+const suite = workbenchSuite('editor-runs', () => ({
+  workspace: workspace.path,
+  settings: {
+    'trackside.python.interpreter': '/usr/bin/python3',
+    // The DOM renderer keeps the terminal's text in the page, where a test can read it.
+    'terminal.integrated.gpuAcceleration': 'off',
+  },
+}));
+
+/** Names of the runs the journeys start, in order, shared by the tests of this file. */
+const runs: { first?: string } = {};
+
+/** Opens a workspace file with Quick Open, as a user types its name. */
+async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ timeout: stepTimeout });
+  await input.fill(name);
+  await page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: name }) })
+    .first()
+    .click();
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: stepTimeout });
+}
+
+async function clickCodeLens(page: Page, title: string): Promise<void> {
+  // The entry-point guard is at the end of the script: scroll there, as the terminal panel may hide it.
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: title }).first();
+  await lens.waitFor({ timeout: stepTimeout });
+  await lens.click();
+}
+
+/** Accessible labels of the run rows (level 2) of the Experiments view: "<name>, <status>[, <metric> <value>]". */
+async function runLabels(view: Locator): Promise<string[]> {
+  return view
+    .locator('.monaco-list-row[aria-level="2"]')
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('aria-label') ?? ''));
+}
+
+/** Waits for a run row whose label matches and returns that label. */
+async function waitForRunLabel(view: Locator, pattern: RegExp, timeout = stepTimeout): Promise<string> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const labels = await runLabels(view);
+    const label = labels.find((l) => pattern.test(l));
+    if (label) return label;
+    if (Date.now() > deadline) throw new Error(`no run row matches ${pattern}; rows: ${labels.join(' | ') || 'none'}`);
+    await sleep(200);
+  }
+}
+
+function runRow(view: Locator, name: string): Locator {
+  return view.locator(`.monaco-list-row[aria-level="2"][aria-label^="${name}, "]`);
+}
+
+/** The names of runs not in `known` whose label matches `pattern`. */
+async function waitForNewRun(view: Locator, known: readonly string[], pattern: RegExp): Promise<string> {
+  const label = await waitForRunLabel(
+    view,
+    new RegExp(`^(?!(?:${known.map((n) => n.replace(/[-]/g, '\\-')).join('|') || '\\u0000'}),)${pattern.source}`),
+  );
+  return label.split(',')[0]!;
+}
+
+async function contextMenu(page: Page, row: Locator, action: string): Promise<void> {
+  const item = page.getByRole('menuitem', { name: action, exact: true });
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await row.click({ button: 'right' });
+    await item.waitFor({ timeout: stepTimeout });
+    // The menu drops a click that comes as it opens (it guards against the right-click's own release).
+    await sleep(300);
+    await item.click();
+    try {
+      await item.waitFor({ state: 'hidden', timeout: 2000 });
+      return;
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
+/** In a quick pick of params: pick `key`, type its value, then pick Run. */
+async function changeParamAndRun(page: Page, key: string, value: string): Promise<void> {
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await rows
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${key}$`) }) })
+    .first()
+    .click();
+  const input = page.locator('.quick-input-widget input.input');
+  await page.locator('.quick-input-widget .quick-input-message', { hasText: `Value of ${key}` }).waitFor();
+  await input.fill(value);
+  await input.press('Enter');
+  const run = rows.filter({ has: page.locator('.label-name', { hasText: 'Run' }) }).first();
+  await rows
+    .filter({ hasText: `${key}=${value}` })
+    .first()
+    .waitFor({ timeout: stepTimeout });
+  await run.click();
+}
+
+/**
+ * The sparkline beside the `ts.log_metric` line: VS Code renders a decoration's `contentIconPath` as
+ * the CSS `content: url(...)` of a `::before` pseudo-element on a span injected into the view line.
+ */
+async function sparkline(page: Page): Promise<{ image: string; width: number; height: number } | null> {
+  return page.evaluate(() => {
+    const line = [...document.querySelectorAll('.editor-instance .view-line')].find((l) =>
+      l.textContent?.includes('ts.log_metric'),
+    );
+    for (const span of line?.querySelectorAll('span[class*="ced-"]') ?? []) {
+      const content = getComputedStyle(span, '::before').content;
+      if (!content.startsWith('url("data:image/svg+xml')) continue;
+      // The span holds only the pseudo-element: its box is the image plus the decoration's left margin.
+      const box = span.getBoundingClientRect();
+      const margin = parseFloat(getComputedStyle(span, '::before').marginLeft) || 0;
+      return { image: content, width: box.width - margin, height: box.height };
+    }
+    return null;
+  });
+}
+
+/** The text of the `after` decoration on the `ts.log_metric` line (a CSS `::after` content). */
+async function lineValue(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const line = [...document.querySelectorAll('.editor-instance .view-line')].find((l) =>
+      l.textContent?.includes('ts.log_metric'),
+    );
+    return [...(line?.querySelectorAll('span[class*="ced-"]') ?? [])]
+      .map((span) => getComputedStyle(span, '::after').content)
+      .join(' ');
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeout = stepTimeout) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(150);
+  }
+}
+
+/** The dark theme, picked as a user does (the colorTheme user setting is not applied by code-server at start). */
+async function useDarkTheme(page: Page): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  await page.keyboard.press('F1');
+  await input.waitFor({ timeout: stepTimeout });
+  await input.fill('>Preferences: Color Theme');
+  await page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ hasText: 'Preferences: Color Theme' })
+    .first()
+    .click({ timeout: stepTimeout });
+  // The same quick input now lists the themes.
+  const dark = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Dark Modern' }).first();
+  await dark.waitFor({ timeout: stepTimeout });
+  await input.fill('Dark Modern');
+  await dark.click({ timeout: stepTimeout });
+  await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: stepTimeout });
+}
+
+async function experimentsView(workbench: Workbench): Promise<Locator> {
+  return workbench.openView('Trackside', 'Experiments');
+}
+
+suite.test('the CodeLens runs the script: terminal output, a spinning row, then its metric', async (session) => {
+  const { workbench, page } = session;
+  await workbench.open();
+  const view = await experimentsView(workbench);
+  await openFile(page, slowScript);
+  await clickCodeLens(page, 'Run with Trackside');
+
+  const name = await waitForNewRun(view, [], /[^,]+, running/);
+  runs.first = name;
+  const row = runRow(view, name);
+  await row.locator('.codicon-loading.codicon-modifier-spin').waitFor({ timeout: stepTimeout });
+  await page.locator('.xterm-rows', { hasText: '[train] epoch 2 of 12' }).waitFor({ timeout: stepTimeout });
+  await workbench.screenshot('editor-runs--running');
+
+  const finished = await waitForRunLabel(view, new RegExp(`^${name}, finished, loss 0\\.`), 30_000);
+  assert.match(finished, /loss 0\.1[0-9]*$/, 'the primary metric is the last logged loss');
+  assert.equal(await row.locator('.codicon-loading').count(), 0, 'no spinner once the run has ended');
+  await row.locator('.codicon-pass').waitFor({ timeout: stepTimeout });
+  await page.locator('.xterm-rows', { hasText: '[train] epoch 12 of 12' }).waitFor({ timeout: stepTimeout });
+
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Run ${name} finished.` });
+  await toast.waitFor({ timeout: stepTimeout });
+  await toast.getByRole('button', { name: 'Compare with Best' }).waitFor({ timeout: stepTimeout });
+});
+
+suite.test(
+  'while a rerun trains, the sparkline beside log_metric updates; the hover charts the runs',
+  async (session) => {
+    const { workbench, page } = session;
+    await useDarkTheme(page);
+    const view = await experimentsView(workbench);
+    const first = runs.first!;
+    await contextMenu(page, runRow(view, first), 'Rerun');
+    const name = await waitForNewRun(view, [first], /[^,]+, running/);
+
+    const early = await waitFor('a sparkline beside the log_metric line', () => sparkline(page));
+    // 64×14 px drawn beside a 19 px line: visible, and neither stretched nor clipped by the line.
+    assert.ok(early.width >= 60 && early.width <= 80, `sparkline width ${early.width}`);
+    assert.ok(early.height >= 12 && early.height <= 19, `sparkline height ${early.height}`);
+    const later = await waitFor('the sparkline to change as the run logs', async () => {
+      const now = await sparkline(page);
+      return now && now.image !== early.image ? now : null;
+    });
+    assert.notEqual(later.image, early.image);
+    assert.match(await runLabels(view).then((l) => l.join('|')), new RegExp(`${name}, running`), 'it changed mid-run');
+    await workbench.screenshot('editor-runs--live-sparkline');
+
+    await waitForRunLabel(view, new RegExp(`^${name}, finished`), 30_000);
+    // The value beside the line compares against the previous run of the script (same params: unchanged).
+    await waitFor('the value beside the line', () => lineValue(page).then((v) => /loss 0\.1496 \(=\)/.test(v)));
+    await page
+      .locator('.editor-instance .view-line', { hasText: 'ts.log_metric' })
+      .locator('span span')
+      .first()
+      .hover();
+    const hover = page
+      .locator('.monaco-hover', { hasText: 'over the last 2 runs of this script' })
+      .filter({ visible: true });
+    await hover.waitFor({ timeout: stepTimeout });
+    const chart = hover.locator('img[alt="loss chart"]');
+    assert.match((await chart.getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/);
+    const box = await chart.boundingBox();
+    assert.ok(
+      box && box.width >= 300 && box.height >= 100,
+      `the hover chart is drawn at full size: ${JSON.stringify(box)}`,
+    );
+    await hover.getByRole('link', { name }).waitFor();
+    await hover.getByRole('link', { name: first }).waitFor();
+    await workbench.screenshot('editor-runs--hover-chart');
+    await page.keyboard.press('Escape');
+  },
+);
+
+suite.test('Rerun with Changed Params starts a run with the new value, shown in its tooltip', async (session) => {
+  const { workbench, page } = session;
+  const view = await experimentsView(workbench);
+  const first = runs.first!;
+  const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
+  await contextMenu(page, runRow(view, first), 'Rerun with Changed Params…');
+  await changeParamAndRun(page, 'lr', '0.05');
+  const name = await waitForNewRun(view, before, /[^,]+, (running|finished)/);
+
+  // The tooltip is resolved when the pointer rests on the row.
+  const label = runRow(view, name).locator('.label-name');
+  await label.hover();
+  const box = (await label.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2 + 1, { steps: 3 });
+  const tooltip = page.locator('.workbench-hover, .monaco-hover', { hasText: name }).filter({ visible: true });
+  await tooltip.waitFor({ timeout: stepTimeout });
+  await tooltip.locator('tr', { hasText: /^\s*lr\s*0\.05\s*$/ }).waitFor({ timeout: stepTimeout });
+  await workbench.screenshot('editor-runs--changed-params-tooltip');
+  await page.mouse.move(700, 850);
+
+  const argv = JSON.parse(
+    readFileSync(join(workspace.path, '.trackside', 'runs', await runIdOf(name), 'run.json'), 'utf8'),
+  ) as {
+    argv: string[];
+  };
+  assert.deepEqual(argv.argv.slice(-2), ['--lr', '0.05'], 'the script was given the new value');
+});
+
+suite.test('Show Code Diff opens a diff editor with the uncommitted change the run used', async (session) => {
+  const { workbench, page } = session;
+  const view = await experimentsView(workbench);
+  await contextMenu(page, runRow(view, runs.first!), 'Show Code Diff');
+  const diff = page.locator('.monaco-diff-editor').filter({ visible: true });
+  await diff.waitFor({ timeout: stepTimeout });
+  await workbench
+    .activeTabTitle()
+    .filter({ hasText: /uncommitted changes on [0-9a-f]{8}/ })
+    .waitFor();
+  const original = diff.locator('.editor.original .view-lines');
+  const modified = diff.locator('.editor.modified .view-lines');
+  await original.filter({ hasText: committedLine }).waitFor({ timeout: stepTimeout });
+  await modified
+    .filter({ hasText: uncommittedLine.replace(/ /g, '\u00a0') })
+    .or(modified.filter({ hasText: 'gentler schedule' }))
+    .waitFor();
+  assert.doesNotMatch(await original.innerText(), /gentler schedule/);
+  await workbench.screenshot('editor-runs--code-diff');
+});
+
+suite.test('Stop Run in the view ends a training run as killed', async (session) => {
+  const { workbench, page } = session;
+  const view = await experimentsView(workbench);
+  const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
+  await openFile(page, slowScript);
+  await clickCodeLens(page, 'Run with Parameters…');
+  await changeParamAndRun(page, 'epochs', '400');
+  const name = await waitForNewRun(view, before, /[^,]+, running/);
+  // Let it log, so this is a run in the middle of training.
+  await waitForRunLabel(view, new RegExp(`^${name}, running, loss`));
+  await contextMenu(page, runRow(view, name), 'Stop Run');
+  await waitForRunLabel(view, new RegExp(`^${name}, killed`));
+  await runRow(view, name).locator('.codicon-circle-slash').waitFor();
+  const status = runStatus(await runIdOf(name));
+  assert.equal(status.status, 'killed');
+  await page.locator('.notifications-toasts .notification-toast', { hasText: `Run ${name} was stopped` }).waitFor();
+  await workbench.screenshot('editor-runs--stopped');
+});
+
+suite.test('a run keeps training through a window reload and is shown finished afterwards', async (session) => {
+  const { workbench, page } = session;
+  let view = await experimentsView(workbench);
+  const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
+  await openFile(page, slowScript);
+  await clickCodeLens(page, 'Run with Parameters…');
+  await changeParamAndRun(page, 'epochs', '30');
+  const name = await waitForNewRun(view, before, /[^,]+, running, loss/);
+  const id = await runIdOf(name);
+
+  await workbench.runCommand('Developer: Reload Window');
+  await page.locator('.monaco-workbench').waitFor({ timeout: stepTimeout });
+  view = await experimentsView(workbench);
+  // Seen again after the reload while it still trains, then finished with all its epochs.
+  await waitForRunLabel(view, new RegExp(`^${name}, running`), 20_000);
+  await waitForRunLabel(view, new RegExp(`^${name}, finished, loss`), 45_000);
+  const status = runStatus(id);
+  assert.equal(status.status, 'finished');
+  assert.equal(status.exitCode, 0);
+  const output = readFileSync(join(runDir(id), 'output.log'), 'utf8');
+  assert.match(output, /epoch 30 of 30/);
+  await workbench.screenshot('editor-runs--after-reload');
+});
+
+suite.test('the demo digits script runs from its CodeLens and lists its validation accuracy', async (session) => {
+  const { workbench, page } = session;
+  const view = await experimentsView(workbench);
+  await openFile(page, 'train_digits.py');
+  await clickCodeLens(page, 'Run with Trackside');
+  await page.locator('.xterm-rows', { hasText: 'test accuracy' }).waitFor({ timeout: 60_000 });
+  const label = await waitForRunLabel(view, /, finished, val_acc 0\.9\d*$/, 30_000);
+  const name = label.split(',')[0]!;
+  await page.locator('.notifications-toasts .notification-toast', { hasText: `Run ${name} finished.` }).waitFor();
+  await workbench.screenshot('editor-runs--demo-digits');
+});
+
+function runDir(id: string): string {
+  return join(workspace.path, '.trackside', 'runs', id);
+}
+
+function runStatus(id: string): { status: string; exitCode: number | null } {
+  return JSON.parse(readFileSync(join(runDir(id), 'status.json'), 'utf8')) as {
+    status: string;
+    exitCode: number | null;
+  };
+}
+
+/** The run folder whose run.json carries this name. */
+async function runIdOf(name: string): Promise<string> {
+  const root = join(workspace.path, '.trackside', 'runs');
+  return waitFor(`the run folder of ${name}`, async () => {
+    for (const id of readdirSync(root)) {
+      try {
+        if ((JSON.parse(readFileSync(join(root, id, 'run.json'), 'utf8')) as { name: string }).name === name) return id;
+      } catch {
+        // A run.json being written.
+      }
+    }
+    return null;
+  });
+}

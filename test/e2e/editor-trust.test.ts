@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { editorWorkspace, slowScript } from './fixtures/editor-workspace';
+import { workbenchSuite } from './harness/suite';
+import { stepTimeout } from './harness/workbench';
+
+// Issue 4, workspace trust: a folder the user has not trusted opens in Restricted Mode, where
+// Trackside still lists runs but starts no process, and says why.
+
+const workspace = editorWorkspace();
+after(() => workspace.dispose());
+
+const suite = workbenchSuite('editor-trust', () => ({
+  workspace: workspace.path,
+  workspaceTrust: true,
+  settings: {
+    'security.workspace.trust.enabled': true,
+    // Opens straight into Restricted Mode instead of asking first, as a user who chose "Don't Trust".
+    'security.workspace.trust.startupPrompt': 'never',
+    'trackside.python.interpreter': '/usr/bin/python3',
+  },
+}));
+
+suite.test('in Restricted Mode the run command refuses and explains how to trust the folder', async (session) => {
+  const { workbench, page } = session;
+  await workbench.open();
+  await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: stepTimeout });
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.fill(slowScript);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: slowScript }).first().click();
+  await page.locator('.tabs-container .tab.active', { hasText: slowScript }).waitFor({ timeout: stepTimeout });
+
+  await workbench.runCommand('Trackside: Run Current File with Tracking');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Restricted Mode' });
+  await toast.waitFor({ timeout: stepTimeout });
+  assert.match(await toast.innerText(), /does not start training processes in Restricted Mode.*Trust this workspace/s);
+  await workbench.screenshot('editor-trust--refused');
+
+  // Nothing was launched: no task terminal, no run folder.
+  await sleep(2000);
+  assert.equal(existsSync(join(workspace.path, '.trackside', 'runs')), false, 'no run folder was created');
+  assert.equal(await page.locator('.terminal-tabs-entry, .single-terminal-tab').count(), 0, 'no terminal was opened');
+});
