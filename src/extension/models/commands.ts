@@ -9,6 +9,7 @@ import type { IndexStore } from '../../core/store/database';
 import { registerCommand } from '../command-registry';
 import { LineageRefusedError, requireWorkspace, type IndexDeps, type ModelsFacade } from '../lineage/deps';
 import { pickRun, runIdFromArguments } from '../lineage/run-pick';
+import { listPushes } from '../registry/push-records';
 import { ModelsTreeProvider } from './tree';
 
 export const MODELS_VIEW_ID = 'trackside.models';
@@ -64,7 +65,8 @@ export function registerModelsFeature(deps: IndexDeps): ModelsFeature {
     syncJournals(store, root);
     return listModels(store);
   };
-  const tree = new ModelsTreeProvider(load);
+  const loadPushes = async () => (deps.workspaceRoot() ? listPushes(await deps.index()) : new Map());
+  const tree = new ModelsTreeProvider(load, loadPushes);
   const view = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const registry = async (): Promise<ModelRegistry> => new ModelRegistry(requireWorkspace(deps), await deps.index());
   const afterChange = (): void => {

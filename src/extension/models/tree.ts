@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
 import type { ModelSummary, ModelVersionRow } from '../../core/models/queries';
+import type { PushNodeRecord } from '../registry/push-records';
 
 export type ModelsNode =
   | { kind: 'model'; name: string; summary: ModelSummary }
   /** `name` and `version` are top-level so commands receiving the node can read them directly. */
   | { kind: 'version'; name: string; version: number; row: ModelVersionRow }
   | { kind: 'source-run'; name: string; version: number; runId: string; runName: string | null }
-  | { kind: 'artifact'; name: string; version: number; path: string; sha256: string | null };
+  | { kind: 'artifact'; name: string; version: number; path: string; sha256: string | null }
+  /** A push of the version to a registry; `push` is what "Copy Reference" and "Deploy…" read. */
+  | { kind: 'push'; name: string; version: number; push: PushNodeRecord };
 
 /** Models → versions (newest first, alias badges) → the version's source run and artifact. */
 export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, vscode.Disposable {
@@ -16,7 +19,13 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   private readonly modelNodes = new Map<string, ModelsNode & { kind: 'model' }>();
   private readonly versionNodes = new Map<string, ModelsNode & { kind: 'version' }>();
 
-  constructor(private readonly load: () => Promise<ModelSummary[]>) {}
+  private pushes = new Map<string, PushNodeRecord[]>();
+
+  constructor(
+    private readonly load: () => Promise<ModelSummary[]>,
+    /** Pushes by `name@version`, newest first. */
+    private readonly loadPushes: () => Promise<Map<string, PushNodeRecord[]>> = async () => new Map(),
+  ) {}
 
   refresh(): void {
     this.changeEmitter.fire(undefined);
@@ -28,7 +37,10 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
 
   /** Reloads the models so `versionNode` knows about versions registered since the last render. */
   async reload(): Promise<void> {
-    this.setModels(await this.load());
+    // In order: loading the models brings the index up to date with the journals the pushes come from.
+    const models = await this.load();
+    this.pushes = await this.loadPushes();
+    this.setModels(models);
   }
 
   private setModels(models: ModelSummary[]): void {
@@ -61,6 +73,12 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
       return [
         { kind: 'source-run', name: row.name, version: row.version, runId: row.runId, runName: row.runName },
         { kind: 'artifact', name: row.name, version: row.version, path: row.artifactPath, sha256: row.sha256 },
+        ...(this.pushes.get(`${row.name}@${row.version}`) ?? []).map((push): ModelsNode => ({
+          kind: 'push',
+          name: row.name,
+          version: row.version,
+          push,
+        })),
       ];
     }
     return [];
@@ -95,6 +113,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
         item.tooltip = node.sha256 ? `sha256 ${node.sha256}` : undefined;
         return item;
       }
+      case 'push':
+        return pushItem(node.push);
     }
   }
 
@@ -139,6 +159,23 @@ function versionItem(row: ModelVersionRow): vscode.TreeItem {
   item.accessibilityInformation = {
     label: `${row.name} version ${row.version}${row.aliases.length ? `, aliases ${row.aliases.join(', ')}` : ''}`,
   };
+  return item;
+}
+
+/** "pushed to 127.0.0.1:5000/team/churn:v3 @sha256:1a2b3c4d5e6f…" */
+function pushItem(push: PushNodeRecord): vscode.TreeItem {
+  const target = `${push.registry}/${push.repository}${push.tag ? `:${push.tag}` : ''}`;
+  const shortDigest = `${push.digest.slice(0, 19)}…`;
+  const item = new vscode.TreeItem(`pushed to ${target}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `model-push:${push.name}@${push.version}:${push.registry}/${push.repository}:${push.tag ?? ''}@${push.digest}`;
+  item.description = `@${shortDigest}`;
+  item.iconPath = new vscode.ThemeIcon('cloud-upload');
+  item.contextValue = 'push';
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`$(cloud-upload) **${escape(target)}**\n\n\`${push.reference}\``);
+  md.appendMarkdown(`\n\npushed ${new Date(push.pushedAt).toLocaleString()} by ${escape(push.actor)}`);
+  item.tooltip = md;
+  item.accessibilityInformation = { label: `pushed to ${target} @${shortDigest}` };
   return item;
 }
 

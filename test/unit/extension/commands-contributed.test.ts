@@ -22,7 +22,8 @@ let dir: string;
 
 function recordingVscode(): unknown {
   const inert: unknown = new Proxy(function () {}, {
-    get: (_t, prop) => (prop === 'then' ? undefined : inert),
+    // Thenable that never settles: `api().then(...)` chains work, and an awaited API call parks its caller.
+    get: (_t, prop) => (prop === 'then' ? () => inert : inert),
     set: () => true,
     apply: () => inert,
     construct: () => inert as object,
@@ -69,9 +70,11 @@ before(async () => {
   moduleWithLoad._load = (request: string, ...rest: unknown[]) =>
     request === 'vscode' ? vscode : originalLoad(request, ...rest);
   const require = Module.createRequire(outfile);
-  const extension = require(outfile) as { activate(context: unknown): void };
+  const extension = require(outfile) as { activate(context: unknown): void; deactivate(): Promise<void> };
   const memento = { get: () => undefined, update: async () => undefined, keys: () => [] };
   extension.activate({ subscriptions: [], extensionUri: vscode, globalState: memento, workspaceState: memento });
+  // Stops the timers the features started, so the test process can end.
+  void extension.deactivate();
   moduleWithLoad._load = originalLoad;
 });
 
