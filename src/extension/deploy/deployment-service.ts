@@ -1,0 +1,193 @@
+import * as vscode from 'vscode';
+import { Deployer, type OperationOptions } from '../../core/deploy/deployer';
+import { DeployError, DeploymentFailedError } from '../../core/deploy/errors';
+import type { InferRequest, InferResponse } from '../../core/deploy/oip-client';
+import { DeploymentStore } from '../../core/deploy/record-store';
+import type { DeploymentRecord } from '../../core/deploy/records';
+import type { InstanceState } from '../../core/deploy/target';
+import { createTargets } from '../../core/deploy/target-factory';
+import type { TargetConfig } from '../../core/deploy/targets-config';
+import { DEPLOYMENT_MODEL_VERSION_LABEL } from '../../core/lineage/load-graph';
+import { ModelRegistry } from '../../core/models/model-registry';
+import { DockerConfigCredentials } from '../../core/registry/credentials';
+import type { IndexDeps } from '../lineage/deps';
+import type { PushedVersion } from './push-pick';
+import { registryUsesPlainHttp } from './registry-access';
+import { readTargetsSetting, type TargetsSettingReading } from './targets-setting';
+
+/** Deployment record labels linking a deployment back to its push (lineage reads the first). */
+export const PUSH_TAG_LABEL = 'trackside.push-tag';
+export const PUSH_REPOSITORY_LABEL = 'trackside.push-repository';
+
+/** How long a new model server may take to pull and load its model before the deployment fails. */
+const HEALTH_TIMEOUT_MS = 120_000;
+
+/**
+ * The editor's side of deployment: the targets from `trackside.targets`, the Deployer over them,
+ * the workspace's deployment records, and an audit line for every deploy, rollback and undeploy.
+ */
+export class DeploymentService implements vscode.Disposable {
+  readonly store: DeploymentStore;
+  private reading: TargetsSettingReading = { targets: [], problems: [] };
+  private deployer!: Deployer;
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  /** Fires when records or targets change in this window. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(
+    private readonly deps: IndexDeps,
+    readonly workspaceRoot: string,
+  ) {
+    this.store = new DeploymentStore(workspaceRoot);
+    this.reloadTargets();
+  }
+
+  /** Reads `trackside.targets` again; returns the problems found in it. */
+  reloadTargets(): string[] {
+    const raw = vscode.workspace.getConfiguration('trackside').get<unknown>('targets');
+    this.reading = readTargetsSetting(raw, this.workspaceRoot);
+    const docker = new DockerConfigCredentials();
+    this.deployer = new Deployer({
+      store: this.store,
+      targets: createTargets(this.reading.targets),
+      healthTimeoutMs: HEALTH_TIMEOUT_MS,
+      registryCredentials: (registry) => docker.getCredentials(registry),
+    });
+    this.changeEmitter.fire();
+    return this.reading.problems;
+  }
+
+  get targets(): readonly TargetConfig[] {
+    return this.reading.targets;
+  }
+
+  get problems(): readonly string[] {
+    return this.reading.problems;
+  }
+
+  isConfigured(targetName: string): boolean {
+    return this.reading.targets.some((t) => t.name === targetName);
+  }
+
+  notifyChanged(): void {
+    this.changeEmitter.fire();
+  }
+
+  async deploy(
+    push: PushedVersion,
+    targetName: string,
+    name: string,
+    options: OperationOptions,
+  ): Promise<DeploymentRecord> {
+    const registries = vscode.workspace.getConfiguration('trackside').get<unknown>('registries');
+    const labels: Record<string, string> = {
+      [DEPLOYMENT_MODEL_VERSION_LABEL]: `${push.name}@${push.version}`,
+      [PUSH_REPOSITORY_LABEL]: `${push.registry}/${push.repository}`,
+      ...(push.tag ? { [PUSH_TAG_LABEL]: push.tag } : {}),
+    };
+    return this.audited('deployment.deploy', targetName, name, () =>
+      this.deployer.deploy(
+        {
+          target: targetName,
+          name,
+          modelRef: push.reference,
+          plainHttp: registryUsesPlainHttp(push.registry, registries),
+          labels,
+        },
+        options,
+      ),
+    );
+  }
+
+  rollback(record: DeploymentRecord, options: OperationOptions): Promise<DeploymentRecord> {
+    return this.audited('deployment.rollback', record.target, record.name, () =>
+      this.deployer.rollback(record.target, record.name, options),
+    );
+  }
+
+  /**
+   * Stops what serves under the record's name. A failed deployment has nothing running, but
+   * undeploying it clears it from the list; repeating is harmless.
+   */
+  async undeploy(record: DeploymentRecord, options: OperationOptions = {}): Promise<DeploymentRecord | undefined> {
+    const result = await this.audited('deployment.undeploy', record.target, record.name, async () => {
+      const stopped = await this.deployer.undeploy(record.target, record.name, options);
+      if (stopped) return stopped;
+      const latest = this.store.history(record.target, record.name).at(-1);
+      if (latest?.status === 'failed') return this.store.transition(latest, 'undeployed', {}, 'cleared after failure');
+      return undefined;
+    });
+    return result;
+  }
+
+  refresh(record: DeploymentRecord, signal?: AbortSignal): Promise<{ record: DeploymentRecord; state: InstanceState }> {
+    return this.deployer.refresh(record, signal);
+  }
+
+  logs(record: DeploymentRecord, tail = 200): Promise<string[]> {
+    return this.deployer.logs(record, tail);
+  }
+
+  infer(record: DeploymentRecord, request: InferRequest, signal?: AbortSignal): Promise<InferResponse> {
+    return this.deployer.infer(record, request, signal);
+  }
+
+  /** The version a rollback would bring back, if there is one. */
+  rollbackCandidate(record: DeploymentRecord): DeploymentRecord | undefined {
+    if (record.status !== 'ready' && record.status !== 'written') return undefined;
+    return [...this.store.history(record.target, record.name)]
+      .reverse()
+      .find((r) => r.id < record.id && r.status === 'replaced' && r.digest !== record.digest);
+  }
+
+  /** Runs a deployment action, then writes its outcome (success or failure) to the audit log. */
+  private async audited<T extends DeploymentRecord | undefined>(
+    action: string,
+    target: string,
+    name: string,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    let outcome: Record<string, unknown>;
+    try {
+      const record = await run();
+      outcome = record ? recordDetail(record) : { status: 'nothing-running' };
+      return record;
+    } catch (error) {
+      const failed = error instanceof DeploymentFailedError ? this.store.get(error.recordId) : undefined;
+      outcome = {
+        ...(failed ? recordDetail(failed) : {}),
+        status: 'failed',
+        reason: error instanceof DeploymentFailedError || error instanceof DeployError ? error.reason : 'error',
+        message: error instanceof Error ? error.message : String(error),
+      };
+      throw error;
+    } finally {
+      // The audit line must not hide the action's own outcome, so its failure is only logged.
+      await this.writeAudit(action, `${target}/${name}`, { target, name, ...outcome! }).catch((e: unknown) =>
+        this.deps.log.error(`Could not write the audit line for ${action} ${target}/${name}`, e),
+      );
+      this.changeEmitter.fire();
+    }
+  }
+
+  private async writeAudit(action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
+    const registry = new ModelRegistry(this.workspaceRoot, await this.deps.index());
+    await registry.audit(action, subject, detail);
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+  }
+}
+
+function recordDetail(record: DeploymentRecord): Record<string, unknown> {
+  return {
+    status: record.status,
+    recordId: record.id,
+    modelVersion: record.labels?.[DEPLOYMENT_MODEL_VERSION_LABEL] ?? null,
+    digest: record.digest,
+    reference: record.modelRef,
+    ...(record.endpoint ? { endpoint: record.endpoint } : {}),
+    ...(record.rolledBackFrom ? { rolledBackFrom: record.rolledBackFrom } : {}),
+  };
+}

@@ -1,0 +1,10 @@
+/** Why a deployment command did nothing; the message is shown as is, as a warning. */
+export class DeployRefusedError extends Error {
+  constructor(
+    readonly reason: 'no-workspace' | 'no-pushes' | 'no-deployments' | 'nothing-to-roll-back' | 'bad-request',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeployRefusedError';
+  }
+}

@@ -1,0 +1,78 @@
+import type * as vscode from 'vscode';
+import type { InstanceState } from '../../core/deploy/target';
+import type { DeploymentService } from './deployment-service';
+import type { DeploymentsNode, DeploymentsTreeProvider } from './tree';
+
+/** How often the live state of ready deployments is read while the view is on screen. */
+export const STATUS_REFRESH_MS = 5_000;
+
+/**
+ * Asks each target how its ready deployments are doing, every few seconds while the Deployments
+ * view is visible and never while it is hidden. A server found stopped becomes a failed record
+ * (Deployer.refresh), which the view then shows with its reason.
+ */
+export class DeploymentStatusRefresh implements vscode.Disposable {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly abort = new AbortController();
+  private readonly visibility: vscode.Disposable;
+
+  constructor(
+    private readonly view: vscode.TreeView<DeploymentsNode>,
+    private readonly service: DeploymentService,
+    private readonly tree: DeploymentsTreeProvider,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly intervalMs = STATUS_REFRESH_MS,
+  ) {
+    this.visibility = view.onDidChangeVisibility((e) => (e.visible ? this.start() : this.stop()));
+    if (view.visible === true) this.start();
+  }
+
+  private start(): void {
+    if (this.timer) return;
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    // A status poll alone must not keep a process alive (the CLI-free tests load this module too).
+    this.timer.unref?.();
+  }
+
+  private stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One pass over the ready deployments; a slow target never lets passes pile up. */
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const states = new Map<string, InstanceState>();
+      let statusChanged = false;
+      const ready = this.tree.listed().filter((r) => r.status === 'ready' && this.service.isConfigured(r.target));
+      await Promise.all(
+        ready.map(async (record) => {
+          try {
+            const result = await this.service.refresh(record, this.abort.signal);
+            states.set(record.id, result.state);
+            if (result.record.status !== record.status) statusChanged = true;
+          } catch (error) {
+            if (this.abort.signal.aborted) return;
+            states.set(record.id, { state: 'unknown', detail: error instanceof Error ? error.message : String(error) });
+            this.log.debug(`Status of ${record.target}/${record.name} unknown`, error);
+          }
+        }),
+      );
+      if (this.abort.signal.aborted) return;
+      this.tree.setLiveStates(states);
+      if (statusChanged) this.service.notifyChanged();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  dispose(): void {
+    this.stop();
+    this.abort.abort();
+    this.visibility.dispose();
+  }
+}

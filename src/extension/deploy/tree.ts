@@ -1,0 +1,176 @@
+import * as vscode from 'vscode';
+import type { DeploymentRecord } from '../../core/deploy/records';
+import type { InstanceState } from '../../core/deploy/target';
+import type { TargetConfig } from '../../core/deploy/targets-config';
+import type { DeploymentService } from './deployment-service';
+import { servedVersion } from './deployment-labels';
+import { describeTarget, TARGETS_SETTING } from './targets-setting';
+
+export type DeploymentsNode =
+  | { kind: 'problems'; problems: readonly string[] }
+  | { kind: 'target'; name: string; config: TargetConfig | undefined }
+  | { kind: 'deployment'; record: DeploymentRecord };
+
+/**
+ * The Deployments view: target → deployment (the newest record of each name), with the version it
+ * serves, its alias, endpoint and status. Undeployed names drop out of the list; failed ones stay,
+ * showing why, until they are deployed again or undeployed.
+ */
+export class DeploymentsTreeProvider implements vscode.TreeDataProvider<DeploymentsNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<DeploymentsNode | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private liveStates = new Map<string, InstanceState>();
+  private aliases = new Map<string, string[]>();
+
+  constructor(
+    private readonly service: DeploymentService,
+    private readonly loadAliases: () => Promise<Map<string, string[]>>,
+  ) {}
+
+  refresh(): void {
+    this.changeEmitter.fire(undefined);
+  }
+
+  /** The records the view lists: the newest of each name on each target, unless it was undeployed. */
+  listed(): DeploymentRecord[] {
+    return this.service.store.latestPerName().filter((r) => r.status !== 'undeployed' && r.status !== 'replaced');
+  }
+
+  /** Live states from the last status refresh; re-renders only when one changed. */
+  setLiveStates(states: Map<string, InstanceState>): void {
+    const key = (m: Map<string, InstanceState>) =>
+      JSON.stringify([...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    if (key(states) === key(this.liveStates)) return;
+    this.liveStates = states;
+    this.refresh();
+  }
+
+  async getChildren(node?: DeploymentsNode): Promise<DeploymentsNode[]> {
+    if (!node) {
+      this.aliases = await this.loadAliases().catch(() => new Map<string, string[]>());
+      const records = this.listed();
+      const names = new Set([...this.service.targets.map((t) => t.name), ...records.map((r) => r.target)]);
+      const targets: DeploymentsNode[] = [...names].map((name) => ({
+        kind: 'target',
+        name,
+        config: this.service.targets.find((t) => t.name === name),
+      }));
+      const problems = this.service.problems;
+      return problems.length > 0 ? [{ kind: 'problems', problems }, ...targets] : targets;
+    }
+    if (node.kind === 'target') {
+      return this.listed()
+        .filter((r) => r.target === node.name)
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((record) => ({ kind: 'deployment', record }));
+    }
+    return [];
+  }
+
+  getTreeItem(node: DeploymentsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'problems':
+        return problemsItem(node.problems);
+      case 'target':
+        return targetItem(node);
+      case 'deployment':
+        return this.deploymentItem(node.record);
+    }
+  }
+
+  private deploymentItem(record: DeploymentRecord): vscode.TreeItem {
+    const served = servedVersion(record);
+    const aliases =
+      served.name !== undefined ? (this.aliases.get(`${served.name}@${served.version}`) ?? []) : ([] as string[]);
+    const live = this.liveStates.get(record.id);
+    const status = statusText(record, live);
+    const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `deployment:${record.target}/${record.name}`;
+    item.description = [served.label, ...aliases, status, record.status === 'ready' ? record.endpoint : undefined]
+      .filter(Boolean)
+      .join(' · ');
+    item.iconPath = statusIcon(record, live);
+    const rollback = this.service.rollbackCandidate(record) ? ':rollback' : '';
+    item.contextValue = `deployment:${record.status}${rollback}`;
+    item.tooltip = deploymentTooltip(record, served.label, aliases, status);
+    item.accessibilityInformation = { label: `${record.name}, ${served.label}, ${status}` };
+    if (record.status === 'failed') {
+      item.command = { command: 'trackside.showDeploymentLogs', title: 'Show Logs', arguments: [record] };
+    }
+    return item;
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
+  }
+}
+
+function problemsItem(problems: readonly string[]): vscode.TreeItem {
+  const count = problems.length;
+  const item = new vscode.TreeItem(`${TARGETS_SETTING} has ${count} problem${count === 1 ? '' : 's'}`);
+  item.id = 'deployment-target-problems';
+  item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  item.description = problems[0];
+  item.tooltip = new vscode.MarkdownString(problems.map((p) => `- ${p.replace(/[\\`*_[\]<>]/g, '\\$&')}`).join('\n'));
+  item.command = { command: 'trackside.configureDeployTargets', title: 'Configure Deployment Targets' };
+  item.contextValue = 'deploymentTargetProblems';
+  return item;
+}
+
+function targetItem(node: { name: string; config: TargetConfig | undefined }): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `deployment-target:${node.name}`;
+  item.iconPath = new vscode.ThemeIcon(
+    node.config?.kind === 'ssh' ? 'remote' : node.config ? 'server' : 'circle-slash',
+  );
+  item.description = node.config ? describeTarget(node.config) : `not in ${TARGETS_SETTING}`;
+  item.contextValue = node.config ? 'deploymentTarget' : 'deploymentTarget:unconfigured';
+  return item;
+}
+
+function statusText(record: DeploymentRecord, live: InstanceState | undefined): string {
+  if (record.status === 'ready' && live && live.state !== 'ready' && live.state !== 'running') {
+    return live.state === 'unknown' ? 'ready (status unknown)' : live.state;
+  }
+  if (record.status === 'failed' && record.error) return `failed: ${record.error.reason}`;
+  return record.status;
+}
+
+function statusIcon(record: DeploymentRecord, live: InstanceState | undefined): vscode.ThemeIcon {
+  switch (record.status) {
+    case 'ready':
+      return live?.state === 'unknown'
+        ? new vscode.ThemeIcon('question')
+        : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+    case 'deploying':
+      return new vscode.ThemeIcon('loading~spin');
+    case 'written':
+      return new vscode.ThemeIcon('file-code');
+    case 'failed':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'replaced':
+    case 'undeployed':
+      return new vscode.ThemeIcon('circle-outline');
+  }
+}
+
+function deploymentTooltip(
+  record: DeploymentRecord,
+  served: string,
+  aliases: string[],
+  status: string,
+): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  const esc = (text: string) => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+  md.appendMarkdown(`**${esc(record.name)}** on ${esc(record.target)} — ${esc(status)}\n\n`);
+  md.appendMarkdown(`${esc(served)}${aliases.length ? ` · ${aliases.map((a) => `\`${esc(a)}\``).join(' ')}` : ''}\n\n`);
+  md.appendMarkdown(`\`${record.modelRef}\`\n\n`);
+  if (record.endpoint) md.appendMarkdown(`endpoint \`${record.endpoint}/v2/models/${record.modelName}/infer\`\n\n`);
+  md.appendMarkdown(`updated ${new Date(record.updatedAt).toLocaleString()}`);
+  if (record.error) {
+    md.appendMarkdown(`\n\n---\n\n$(error) ${esc(record.error.message)}\n\n${esc(record.error.nextStep)}`);
+    const tail = record.error.logTail.slice(-8);
+    if (tail.length > 0) md.appendCodeblock(tail.join('\n'), 'log');
+  }
+  return md;
+}
