@@ -27,13 +27,25 @@ const cliCommandModules = [
   ),
 ];
 
-/** In the dispatcher, `import('./commands/x')` loads the built dist/cli/x.js at run time. */
+/**
+ * In the dispatcher, `import('./commands/x')` loads the built dist/cli/x.js at run time, through
+ * src/cli/command-bundle.ts (a plain require, with V8's code cache).
+ */
 const cliCommandsExternal = {
   name: 'cli-commands-external',
   setup(build) {
     build.onResolve({ filter: /^\.\/commands\/[\w-]+$/ }, (args) => ({
-      path: `./cli/${args.path.slice('./commands/'.length)}.js`,
-      external: true,
+      path: args.path.slice('./commands/'.length),
+      namespace: 'cli-command',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'cli-command' }, (args) => ({
+      contents: [
+        "const { join } = require('node:path');",
+        "const { loadCommandBundle } = require('./command-bundle');",
+        `module.exports = loadCommandBundle(join(__dirname, 'cli', ${JSON.stringify(`${args.path}.js`)}));`,
+      ].join('\n'),
+      resolveDir: join(process.cwd(), 'src', 'cli'),
+      loader: 'js',
     }));
   },
 };

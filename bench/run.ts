@@ -1,11 +1,13 @@
 // `npm run bench`: runs every benchmark, prints each figure beside its baseline, writes BENCHMARKS.md.
 import { existsSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, totalmem, type as osType, release } from 'node:os';
+import { cpus, freemem, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { benchComparePayload } from './compare-payload';
 import { benchDownsample } from './downsample';
+import { benchEditor } from './editor';
 import { benchIngest } from './ingest';
+import { benchPush } from './push';
 import { benchLineage } from './lineage';
 import type { BenchResult } from './result';
 
@@ -19,6 +21,10 @@ async function modules(): Promise<BenchModule[]> {
     { name: 'ingest', run: benchIngest },
     { name: 'compare payload', run: benchComparePayload },
     { name: 'downsampling', run: benchDownsample },
+    // Before the benchmarks that drive code-server and Chromium, whose processes may still be
+    // winding down after them: the push is measured against curl in wall time.
+    { name: 'push', run: benchPush },
+    { name: 'editor', run: benchEditor },
     { name: 'lineage', run: benchLineage },
   ];
   // The launcher benchmark lives in bench/launcher.ts, owned with the launcher; included when present.
@@ -46,20 +52,32 @@ function table(results: BenchResult[]): string {
   return [header, rule, ...rows].join('\n');
 }
 
-function machine(): string {
+interface MachineState {
+  freeBytes: number;
+  loadAtStart: number[];
+}
+
+function loadText(load: readonly number[]): string {
+  return load.map((l) => l.toFixed(2)).join(' / ');
+}
+
+function machine(state: MachineState): string {
   const cpu = cpus();
   const sqlite = (new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string) ?? '?';
   return [
     `- CPU: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`,
-    `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(freemem() / 2 ** 30).toFixed(1)} GiB free at start)`,
+    `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(state.freeBytes / 2 ** 30).toFixed(1)} GiB free at start)`,
     `- OS: ${osType()} ${release()}`,
     `- Node ${process.version}, SQLite ${sqlite} (better-sqlite3)`,
+    // Wall-clock figures move with whatever else the machine runs; baselines are measured beside them.
+    `- Load average (1 / 5 / 15 min): ${loadText(state.loadAtStart)} at start, ${loadText(loadavg())} at the end`,
   ].join('\n');
 }
 
 async function main(): Promise<void> {
   const results: BenchResult[] = [];
   const started = Date.now();
+  const state: MachineState = { freeBytes: freemem(), loadAtStart: loadavg() };
   for (const module of await modules()) {
     process.stdout.write(`running ${module.name}…\n`);
     const moduleResults = await module.run();
@@ -80,7 +98,7 @@ async function main(): Promise<void> {
     '',
     '## Machine',
     '',
-    machine(),
+    machine(state),
     '',
   ].join('\n');
   writeFileSync(join(__dirname, '..', 'BENCHMARKS.md'), markdown);

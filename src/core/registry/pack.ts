@@ -128,14 +128,7 @@ export interface PackOptions {
  * model card and manifest. Nothing is uploaded and no file is held in memory.
  */
 export async function packModel(raw: ModelPackInput, options: PackOptions = {}): Promise<PackedModel> {
-  const parsed = ModelPackInputSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ModelInputError(
-      `invalid model description: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
-      'fix the model name, version and metadata',
-    );
-  }
-  const input = parsed.data;
+  const input = parseModelPackInput(raw);
   const files = await listModelFiles(input.path);
   const total = files.reduce((sum, f) => sum + f.size, 0);
   let done = 0;
@@ -205,6 +198,18 @@ export async function packModel(raw: ModelPackInput, options: PackOptions = {}):
     manifestDigest: sha256Digest(manifest),
     totalBytes: total + card.length + configBytes.length,
   };
+}
+
+/** The validated model description, or a ModelInputError saying what to fix. */
+export function parseModelPackInput(raw: ModelPackInput): z.output<typeof ModelPackInputSchema> {
+  const parsed = ModelPackInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ModelInputError(
+      `invalid model description: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+      'fix the model name, version and metadata',
+    );
+  }
+  return parsed.data;
 }
 
 function uniqueName(name: string, taken: Set<string>): string {

@@ -1,4 +1,4 @@
-import type { HashLookup } from '../hashing/file-hash';
+import type { FileStamp, HashLookup } from '../hashing/file-hash';
 import { HashCache, hashCachePath } from '../hashing/hash-cache';
 import {
   DEFAULT_CHUNK_SIZE,
@@ -12,7 +12,15 @@ import type { CredentialsProvider } from './credentials';
 import type { RegistryEndpoint } from './endpoint';
 import { ModelInputError, PushCancelledError } from './errors';
 import { ANNOTATION_FILEPATH } from './modelpack';
-import { packModel, type ModelPackInput, type PackedBlob, type PackedModel } from './pack';
+import { uploadWhileHashing } from './hashing-upload';
+import {
+  listModelFiles,
+  packModel,
+  parseModelPackInput,
+  type ModelPackInput,
+  type PackedBlob,
+  type PackedModel,
+} from './pack';
 import { isValidRepository, isValidTag } from './reference';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
 import { FolderUploadStates, MemoryUploadStates, uploadStateDir, type UploadStateStore } from './upload-state';
@@ -104,27 +112,102 @@ export async function pushModel(
 
   const emit = options.onProgress ?? (() => undefined);
   const cache = options.workspaceRoot ? await HashCache.load(hashCachePath(options.workspaceRoot)) : undefined;
-  const packed = await packModel(input, {
-    hashes: cache as HashLookup | undefined,
-    signal: options.signal,
-    onHashed: (done, total) => emit({ phase: 'hashing', bytesDone: done, bytesTotal: total, bytesSent: 0 }),
-  });
-  await cache?.save();
-
+  const hashes: HashLookup = cache ?? new MemoryHashes();
   const client = new OciRegistryClient(target.endpoint, { credentials: options.credentials });
   try {
-    return await pushPacked(client, packed, target, options);
+    const uploaded = await uploadUnhashedFiles(client, input, target, hashes, options);
+    // What was not sent above is hashed now (or read from the cache), so the manifest can name it.
+    const packed = await packModel(input, {
+      hashes,
+      signal: options.signal,
+      onHashed: (done, total) => emit({ phase: 'hashing', bytesDone: done, bytesTotal: total, bytesSent: 0 }),
+    });
+    await cache?.save();
+    return await pushPacked(client, packed, target, options, uploaded);
   } finally {
     await client.close();
   }
 }
 
-/** The upload half of a push, for callers that packed already or keep their own client. */
+class MemoryHashes implements HashLookup {
+  private readonly digests = new Map<string, string>();
+
+  get(path: string, stamp: FileStamp): string | undefined {
+    return this.digests.get(`${path}\0${stamp.size}\0${stamp.mtimeNs}`);
+  }
+
+  set(path: string, stamp: FileStamp, sha256: string): void {
+    this.digests.set(`${path}\0${stamp.size}\0${stamp.mtimeNs}`, sha256);
+  }
+}
+
+/**
+ * Sends the large model files no digest is known of while hashing them (see hashing-upload.ts), and
+ * records their digests. Skipped when blobs may be mounted from elsewhere, which needs the digest
+ * first. Returns what was uploaded, by digest.
+ */
+async function uploadUnhashedFiles(
+  client: OciRegistryClient,
+  input: ModelPackInput,
+  target: PushTarget,
+  hashes: HashLookup,
+  options: PushOptions,
+): Promise<Map<string, BlobUploadReport>> {
+  const uploaded = new Map<string, BlobUploadReport>();
+  if ((options.mountFrom ?? []).length > 0) return uploaded;
+  const monolithicMax = options.monolithicMax ?? DEFAULT_MONOLITHIC_MAX;
+  const files = await listModelFiles(parseModelPackInput(input).path);
+  const unhashed = files.filter((f) => f.size > monolithicMax && hashes.get(f.absolute, f.stamp) === undefined);
+  if (unhashed.length === 0) return uploaded;
+  const emit = options.onProgress ?? (() => undefined);
+  const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
+  const states =
+    options.uploadStates ??
+    (options.workspaceRoot ? new FolderUploadStates(uploadStateDir(options.workspaceRoot)) : new MemoryUploadStates());
+  let stored = 0;
+  let bytesSent = 0;
+  for (const file of unhashed) {
+    if (options.signal?.aborted) throw new PushCancelledError();
+    const { digest, report } = await uploadWhileHashing(
+      client,
+      target.repository,
+      { path: file.absolute, size: file.size, identity: `${file.absolute}\0${file.stamp.size}\0${file.stamp.mtimeNs}` },
+      {
+        states,
+        retry: { ...DEFAULT_RETRY, ...options.retry },
+        chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+        monolithicMax,
+        mountFrom: [],
+        signal: options.signal,
+        onProgress: (position, delta) => {
+          bytesSent += delta;
+          emit({
+            phase: 'uploading',
+            bytesDone: stored + position,
+            bytesTotal,
+            bytesSent,
+            blob: { digest: '', path: file.relative, size: file.size, position },
+          });
+        },
+      },
+    );
+    stored += file.size;
+    hashes.set(file.absolute, file.stamp, digest.slice('sha256:'.length));
+    uploaded.set(digest, report);
+  }
+  return uploaded;
+}
+
+/**
+ * The upload half of a push, for callers that packed already or keep their own client. `uploaded`
+ * holds blobs this push already sent (and the registry confirmed), by digest.
+ */
 export async function pushPacked(
   client: OciRegistryClient,
   packed: PackedModel,
   target: PushTarget,
   options: PushOptions = {},
+  uploaded: ReadonlyMap<string, BlobUploadReport> = new Map(),
 ): Promise<PushResult> {
   const emit = options.onProgress ?? (() => undefined);
   const signal = options.signal;
@@ -152,6 +235,20 @@ export async function pushPacked(
   for (const { blob, path } of unique) {
     if (signal?.aborted) throw new PushCancelledError();
     const { digest, size } = blob.descriptor;
+    const sent = uploaded.get(digest);
+    if (sent) {
+      bytesSent += sent.bytesSent;
+      stored += size;
+      reports.push({ ...sent, path });
+      emit({
+        phase: 'uploading',
+        bytesDone: stored,
+        bytesTotal,
+        bytesSent,
+        blob: { digest, path, size, position: size, outcome: sent.outcome },
+      });
+      continue;
+    }
     const report = await uploadBlob(
       client,
       target.repository,

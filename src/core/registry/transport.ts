@@ -1,6 +1,9 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { rootCertificates } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request } from 'undici';
 import { assertUrlAllowed, resolveEndpoint, type RegistryEndpoint, type ResolvedEndpoint } from './endpoint';
 import {
   PushCancelledError,
@@ -11,9 +14,12 @@ import {
 } from './errors';
 
 /**
- * HTTP to one registry over undici: one keep-alive connection pool per registry, the user's CA added
- * to the system roots, and socket/TLS failures turned into typed errors. Nothing here logs: headers
- * carry credentials.
+ * HTTP to one registry: keep-alive connection pools per registry, the user's CA added to the system
+ * roots, and socket/TLS failures turned into typed errors. Nothing here logs: headers carry
+ * credentials.
+ *
+ * Requests go over undici, except those whose body is streamed (blob chunks): on loopback undici
+ * sent 1 GiB in 5.6–6.7 s where node:http, fed the same 64 KiB reads, took 3.5 s (curl: 3.7 s).
  */
 
 export type RequestBody = Buffer | string | AsyncIterable<Uint8Array>;
@@ -28,12 +34,22 @@ export interface RegistryRequest {
   signal?: AbortSignal;
 }
 
+/** A response body: read it (async iteration, or as a stream source), or drop it. */
+export interface ResponseBody extends AsyncIterable<Buffer> {
+  /** Reads and discards the rest, so the connection can be reused. */
+  dump(): Promise<void>;
+  destroy(): void;
+}
+
 export interface RegistryResponse {
   status: number;
   url: URL;
   header(name: string): string | undefined;
-  body: Dispatcher.ResponseData['body'];
+  body: ResponseBody;
 }
+
+/** How long a registry may take to answer a request (a big chunk is written out before it answers). */
+const RESPONSE_TIMEOUT_MS = 120_000;
 
 const TLS_PROBLEMS: Record<string, CertificateProblem> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed',
@@ -80,24 +96,49 @@ export function classifyRequestError(registry: string, error: unknown, signal?: 
   return new RegistryNetworkError(registry, code ? `${code}: ${message}` : message, code);
 }
 
-function toBody(body: RequestBody | undefined): Buffer | string | Readable | undefined {
-  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) return body;
-  return Readable.from(body, { objectMode: false });
+/** A node:http response as a `ResponseBody`. */
+function nodeResponseBody(response: IncomingMessage): ResponseBody {
+  return {
+    [Symbol.asyncIterator]: () => response[Symbol.asyncIterator](),
+    dump: () =>
+      new Promise<void>((resolve) => {
+        if (response.readableEnded || response.destroyed) return resolve();
+        response.once('end', resolve);
+        response.once('close', resolve);
+        response.resume();
+      }),
+    destroy: () => response.destroy(),
+  };
 }
 
 export class RegistryTransport {
   readonly resolved: ResolvedEndpoint;
   private readonly dispatcher: Agent;
+  private readonly ca: string[] | undefined;
+  /** Keep-alive pools of the streaming requests, one per scheme, made on first use. */
+  private readonly streamingAgents = new Map<string, HttpAgent>();
 
   constructor(readonly endpoint: RegistryEndpoint) {
     this.resolved = resolveEndpoint(endpoint);
+    const ca = endpoint.ca ? [...rootCertificates, endpoint.ca] : undefined;
+    this.ca = ca;
     this.dispatcher = new Agent({
-      connect: endpoint.ca ? { ca: [...rootCertificates, endpoint.ca] } : {},
+      connect: ca ? { ca } : {},
       // Big chunks take a while to be written out by the registry before it answers.
-      headersTimeout: 120_000,
-      bodyTimeout: 120_000,
+      headersTimeout: RESPONSE_TIMEOUT_MS,
+      bodyTimeout: RESPONSE_TIMEOUT_MS,
       keepAliveTimeout: 10_000,
     });
+  }
+
+  private streamingAgent(protocol: string): HttpAgent {
+    let agent = this.streamingAgents.get(protocol);
+    if (!agent) {
+      const options = { keepAlive: true, keepAliveMsecs: 10_000 };
+      agent = protocol === 'https:' ? new HttpsAgent({ ...options, ca: this.ca }) : new HttpAgent(options);
+      this.streamingAgents.set(protocol, agent);
+    }
+    return agent;
   }
 
   get host(): string {
@@ -112,11 +153,15 @@ export class RegistryTransport {
 
   async send(req: RegistryRequest): Promise<RegistryResponse> {
     const url = this.resolveUrl(req.url);
+    const body = req.body?.();
+    if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+      return this.sendStreaming(url, req, body);
+    }
     try {
       const response = await request(url, {
         method: req.method,
         headers: req.headers,
-        body: toBody(req.body?.()),
+        body,
         signal: req.signal,
         dispatcher: this.dispatcher,
       });
@@ -124,7 +169,7 @@ export class RegistryTransport {
       return {
         status: response.statusCode,
         url,
-        body: response.body,
+        body: response.body as ResponseBody,
         header(name) {
           const value = headers[name.toLowerCase()];
           return Array.isArray(value) ? value.join(', ') : value;
@@ -133,6 +178,46 @@ export class RegistryTransport {
     } catch (error) {
       throw classifyRequestError(this.host, error, req.signal);
     }
+  }
+
+  /** A request whose body is streamed, over node:http(s) (see above). */
+  private sendStreaming(url: URL, req: RegistryRequest, body: AsyncIterable<Uint8Array>): Promise<RegistryResponse> {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<RegistryResponse>((resolve, reject) => {
+      let answered = false;
+      const fail = (error: unknown) => {
+        if (answered) return;
+        answered = true;
+        reject(classifyRequestError(this.host, error, req.signal));
+      };
+      const outgoing = send(url, {
+        method: req.method,
+        headers: req.headers,
+        agent: this.streamingAgent(url.protocol),
+        signal: req.signal,
+      });
+      outgoing.setTimeout(RESPONSE_TIMEOUT_MS, () =>
+        outgoing.destroy(Object.assign(new Error('the registry did not answer in time'), { code: 'ETIMEDOUT' })),
+      );
+      // Errors after the answer (the rest of a body the registry refused) have nothing left to fail.
+      outgoing.on('error', fail);
+      outgoing.once('response', (response) => {
+        answered = true;
+        // Read errors reach whoever iterates the body; one nobody reads must not crash the process.
+        response.on('error', () => undefined);
+        resolve({
+          status: response.statusCode ?? 0,
+          url,
+          body: nodeResponseBody(response),
+          header(name) {
+            const value = response.headers[name.toLowerCase()];
+            return Array.isArray(value) ? value.join(', ') : value;
+          },
+        });
+      });
+      // A registry may answer (401, 416) before the body is through; then the rest is not needed.
+      pipeline(Readable.from(body, { objectMode: false }), outgoing).catch(fail);
+    });
   }
 
   /** Reads a response body as text, bounded: registries answer small JSON documents. */
@@ -170,6 +255,7 @@ export class RegistryTransport {
   }
 
   async close(): Promise<void> {
+    for (const agent of this.streamingAgents.values()) agent.destroy();
     await this.dispatcher.close();
   }
 }

@@ -116,6 +116,12 @@ export async function deployPush(
   push: PushedVersion,
   showLogs: (recordId: string) => Promise<void>,
 ): Promise<DeploymentRecord | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    throw new DeployRefusedError(
+      'untrusted',
+      'Trackside does not start model servers from a workspace in Restricted Mode. Trust this workspace to deploy.',
+    );
+  }
   const targets = await requireTargets(service);
   if (!targets) return undefined;
   const target = await pickTarget(targets, push);

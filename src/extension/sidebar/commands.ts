@@ -7,7 +7,7 @@ import { getRunDetail } from '../../core/store/queries-detail';
 import { queryRuns, summariesForRuns } from '../../core/store/queries-runs';
 import { registerCommand } from '../command-registry';
 import type { IndexService } from '../index/index-service';
-import type { RunCommands } from '../runs/commands';
+import { requireTrust, type RunCommands } from '../runs/commands';
 import type { RunListSettings } from './list-settings';
 import { RunActionError, RunActions } from './run-actions';
 import type { ExperimentsNode, ExperimentsTreeProvider } from './tree';
@@ -104,6 +104,8 @@ export function registerSidebarCommands(deps: SidebarDeps): vscode.Disposable[] 
 }
 
 async function showCodeDiff(index: IndexService, actions: RunActions, runId: string): Promise<void> {
+  // Git runs hooks and fsmonitor commands from the repository's config: not in Restricted Mode.
+  requireTrust();
   const detail = getRunDetail(await index.store(), runId);
   if (!detail) throw new RunActionError('missing-file', 'This run is not in the index any more.');
   const code = await materializeRunChanges(detail.cwd, detail.gitCommit, join(actions.runDir(runId), RunFile.patch));

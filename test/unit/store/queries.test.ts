@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { IndexStore } from '../../../src/core/store/database';
-import {
-  comparedParams,
-  getComparison,
-  getMetricSeries,
-  getRunDetail,
-} from '../../../src/core/store/queries-detail';
+import { comparedParams, getComparison, getMetricSeries, getRunDetail } from '../../../src/core/store/queries-detail';
 import { paramsForRuns, summariesForRuns } from '../../../src/core/store/queries-runs';
 import { listExperiments, queryRuns, resolveRunId } from '../../../src/core/store/queries-runs';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
