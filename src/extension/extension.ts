@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCommand } from './command-registry';
 import { registerCompareCommands } from './compare/commands';
+import { registerDeployFeature } from './deploy/commands';
 import { IndexService } from './index/index-service';
 import { registerLineageFeature } from './lineage/commands';
 import type { IndexDeps } from './lineage/deps';
@@ -8,6 +9,7 @@ import { MetricDecorations } from './inline/metric-decorations';
 import { RunCodeLensProvider } from './inline/run-codelens';
 import { LatestRunPanel } from './metrics/panel';
 import { registerModelsFeature } from './models/commands';
+import { registerRegistryFeature } from './registry/commands';
 import { LaunchRefusedError, RunCommands } from './runs/commands';
 import { registerSidebarCommands } from './sidebar/commands';
 import { RunListSettings } from './sidebar/list-settings';
@@ -90,6 +92,14 @@ class Trackside implements vscode.Disposable {
     };
     const models = registerModelsFeature(indexDeps);
     this.disposables.push(models, registerLineageFeature({ ...indexDeps, models }));
+    // ── Deployments (issue 8): "Deploy…" on a pushed version, the Deployments view and its actions
+    // (test request, logs, roll back, undeploy); targets come from the trackside.targets setting. ──
+    this.disposables.push(registerDeployFeature(indexDeps));
+    // ── end of deployments ──
+    // ── Registries and pushes (issue 7): "Push…" on a model version, "Add Registry…"; credentials
+    // live only in SecretStorage. ──
+    this.disposables.push(registerRegistryFeature({ ...indexDeps, secrets: () => this.context.secrets }));
+    // ── end of registries and pushes ──
     if (index) this.startWorkspaceFeatures(index, runs, compare.controller);
     setImmediate(() => this.checkIndexRuntime());
   }

@@ -3,6 +3,7 @@ import { formatNumber } from '../../core/inline/sparkline';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
 import type { RunStatusValue } from '../../core/runs/protocol';
 import { queryRuns, summariesForRuns, type RunRow } from '../../core/store/queries-runs';
+import { SWEEP_TAG } from '../../core/sweeps/sweep-record';
 import type { IndexService } from '../index/index-service';
 
 const ENDED: ReadonlySet<RunStatusValue> = new Set(['finished', 'failed', 'killed']);
@@ -86,6 +87,9 @@ export class RunStatusReporter implements vscode.Disposable {
   }
 
   private async notify(run: RunRow): Promise<void> {
+    // A sweep's trials end by the dozen: the sweep reports once when all have (src/extension/sweeps).
+    const store = await this.deps.index.store();
+    if (queryRuns(store, { tag: { key: SWEEP_TAG }, text: run.id, limit: 1 }).total > 0) return;
     const text =
       run.status === 'finished'
         ? `Run ${run.name} finished.`
