@@ -267,7 +267,9 @@ suite.test('Rerun with Changed Params starts a run with the new value, shown in 
   const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
   await contextMenu(page, runRow(view, first), 'Rerun with Changed Params…');
   await changeParamAndRun(page, 'lr', '0.05');
-  const name = await waitForNewRun(view, before, /[^,]+, (running|finished)/);
+  const started = await waitForNewRun(view, before, /[^,]+, (running|finished)/);
+  // A running row is redrawn as its metrics arrive, which closes an open hover: read the tooltip once it ends.
+  const name = (await waitForRunLabel(view, new RegExp(`^${started.replace(/[-]/g, '\\-')}, finished`))).split(',')[0]!;
 
   // The tooltip is resolved when the pointer rests on the row.
   const label = runRow(view, name).locator('.label-name');

@@ -2,12 +2,7 @@
 export class DeployRefusedError extends Error {
   constructor(
     readonly reason:
-      | 'no-workspace'
-      | 'no-pushes'
-      | 'no-deployments'
-      | 'nothing-to-roll-back'
-      | 'bad-request'
-      | 'untrusted',
+      'no-workspace' | 'no-pushes' | 'no-deployments' | 'nothing-to-roll-back' | 'bad-request' | 'untrusted',
     message: string,
   ) {
     super(message);
