@@ -125,8 +125,13 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
 }
 
 function valueText(key: string, latest: ScriptRun | undefined, previous: ScriptRun | undefined): string {
-  const now = latest?.summaries.get(key)?.last;
+  const summary = latest?.summaries.get(key);
+  const now = summary?.last;
   if (now === undefined || now === null) return '';
+  // Mid-run, the previous run's final value is no fair comparison: show where this run is instead.
+  if (latest?.run.status === 'running') {
+    return `${key} ${formatNumber(now)}${summary?.lastStep !== null && summary?.lastStep !== undefined ? ` @ step ${summary.lastStep}` : ''}`;
+  }
   const before = previous?.summaries.get(key)?.last;
   if (before === undefined || before === null) return `${key} ${formatNumber(now)}`;
   const delta = now - before;
