@@ -4,7 +4,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ingestAll, type IngestAllResult } from '../core/runs/ingest';
 import { IndexStore } from '../core/store/database';
 import { IndexError } from '../core/store/errors';
-import { findWorkspaceRoot } from '../core/store/workspace';
+import { findExistingWorkspaceRoot } from '../core/runs/workspace';
 import { TRACKSIDE_DIR } from '../core/runs/protocol';
 import { CliError } from './errors';
 
@@ -17,7 +17,7 @@ export function resolveWorkspace(flag: string | undefined, cwd = process.cwd()):
     if (!existsSync(resolve(root, TRACKSIDE_DIR))) throw new CliError(`no runs in ${root}: ${START_A_RUN}`);
     return root;
   }
-  const root = findWorkspaceRoot(cwd);
+  const root = findExistingWorkspaceRoot(cwd);
   if (!root) throw new CliError(`no runs in ${cwd} or any folder above it: ${START_A_RUN}`);
   return root;
 }

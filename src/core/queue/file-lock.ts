@@ -1,3 +1,4 @@
+import { isProcessAlive } from '../runs/ingest-status';
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -95,16 +96,6 @@ export class FileLock {
 
   private content(now: number): LockHolder {
     return { pid: process.pid, hostname: hostname(), token: this.token, acquiredAt: now, heartbeatAt: now };
-  }
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, owned by someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

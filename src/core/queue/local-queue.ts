@@ -1,7 +1,7 @@
 import { RunFolder } from '../runs/folder';
 import { PROTOCOL_VERSION, type ParamValue } from '../runs/protocol';
 import { readRunStatus } from '../runs/reader';
-import { isProcessAlive } from './file-lock';
+import { isProcessAlive } from '../runs/ingest-status';
 import { QueueStore, thisHost, type QueueItem } from './queue-store';
 import { launcherArgsFor, reserveRun } from './reserved-run';
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { RunFolder } from '../runs/folder';
 import { PROTOCOL_VERSION, TRACKSIDE_DIR, type RunStatusValue } from '../runs/protocol';
 import { readRunStatus } from '../runs/reader';
-import { FileLock, isProcessAlive, type LockHolder } from './file-lock';
+import { isProcessAlive } from '../runs/ingest-status';
+import { FileLock, type LockHolder } from './file-lock';
 import { QueueStore, thisHost, type QueueFile, type QueueItem } from './queue-store';
 
 export interface QueueRunnerOptions {
