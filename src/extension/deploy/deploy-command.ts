@@ -73,9 +73,14 @@ async function askName(
 ): Promise<string | undefined> {
   const replacing = (name: string) => service.store.current(target.name, name);
   const value = suggestedDeploymentName(push.name);
+  // VS Code shows validateInput's result only once the value changes, never for the proposed one, so
+  // the prompt itself says when the proposed name already serves a version.
+  const taken = replacing(value);
   const name = await vscode.window.showInputBox({
     title: `Deploy ${push.name} v${push.version} to ${target.name}`,
-    prompt: 'Deployment name: the same name again replaces the version serving under it (and can be rolled back)',
+    prompt: taken
+      ? `Deployment name: ${value} serves ${servedVersion(taken).label} now; deploying under it replaces that version (and can be rolled back)`
+      : 'Deployment name: the same name again replaces the version serving under it (and can be rolled back)',
     value,
     validateInput: (text) => {
       const parsed = DeploymentNameSchema.safeParse(text.trim());

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { ExperimentsNode } from '../sidebar/tree';
 import type { QueueService } from './queue-service';
-import { scriptTarget } from './script-target';
+import { scriptTarget } from '../runs/script-target';
 
 /** A queue action that cannot be done; the message says why. */
 export class QueueActionError extends Error {

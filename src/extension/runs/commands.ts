@@ -9,6 +9,7 @@ import { queryRuns } from '../../core/store/queries-runs';
 import type { IndexService } from '../index/index-service';
 import { pythonInterpreterFor } from './interpreter';
 import { launchTrackedRun } from './launch-task';
+import { scriptTarget } from './script-target';
 
 /** Why a run could not be started; each reason carries the message shown to the user. */
 export class LaunchRefusedError extends Error {
@@ -39,10 +40,10 @@ export class RunCommands {
 
   async runFile(target?: vscode.Uri): Promise<void> {
     requireTrust();
-    const { file, folder } = await this.scriptToRun(target);
+    const { file, folder, command } = await scriptTarget(target);
     await launchTrackedRun(this.extensionUri, {
       workspaceFolder: folder,
-      command: await commandForScript(file),
+      command,
       label: `Run ${path.basename(file.fsPath)}`,
     });
   }
@@ -50,7 +51,7 @@ export class RunCommands {
   /** Shows the script's params with their last values (or its argparse defaults) and runs with the user's edits. */
   async runFileWithParams(target?: vscode.Uri): Promise<void> {
     requireTrust();
-    const { file, folder } = await this.scriptToRun(target);
+    const { file, folder, command: base } = await scriptTarget(target);
     const last = await this.lastRunOf(file.fsPath);
     const known: Record<string, ParamValue> = {};
     if (file.fsPath.endsWith('.py')) {
@@ -62,7 +63,6 @@ export class RunCommands {
     Object.assign(known, paramsFromArgs(lastArgs));
     const edit = await editParams(known, `Run ${path.basename(file.fsPath)} with Parameters`, true);
     if (!edit) return;
-    const base = await commandForScript(file);
     const command = [...base, ...withParams(lastArgs, edit.changes)];
     // Queue instead of run: the local queue starts it when a slot is free (src/extension/queue).
     if (edit.queue) {
@@ -110,23 +110,6 @@ export class RunCommands {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd)) ?? vscode.workspace.workspaceFolders?.[0];
     if (!folder) throw new LaunchRefusedError('outside-workspace', 'Open the folder the run belongs to first.');
     return folder;
-  }
-
-  private async scriptToRun(target?: vscode.Uri): Promise<{ file: vscode.Uri; folder: vscode.WorkspaceFolder }> {
-    const file = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
-    if (!file || file.scheme !== 'file') {
-      throw new LaunchRefusedError('no-file', 'Open a training script (a .py file) to run it with tracking.');
-    }
-    const folder = vscode.workspace.getWorkspaceFolder(file);
-    if (!folder) {
-      throw new LaunchRefusedError(
-        'outside-workspace',
-        `${path.basename(file.fsPath)} is outside the open folders: open its folder so its runs have a place to live.`,
-      );
-    }
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
-    if (document?.isDirty) await document.save();
-    return { file, folder };
   }
 
   /** The newest run of a script file, if the index has one. */

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { readRunInfo } from '../../core/runs/reader';
 import { SlurmError } from '../../core/slurm/errors';
 import { resolveTarget } from '../../core/slurm/target';
-import { scriptTarget } from '../queue/script-target';
+import { scriptTarget } from '../runs/script-target';
 import { computeTargetsFromSettings } from './compute-settings';
 import type { SlurmService } from './slurm-service';
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { commandForScript, LaunchRefusedError, requireTrust } from '../runs/commands';
+import { commandForScript, LaunchRefusedError, requireTrust } from './commands';
 
 export interface ScriptTarget {
   file: vscode.Uri;
