@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { Locator } from 'playwright-core';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { sendInferRequest } from '../../src/core/deploy/oip-client';
+import { DeploymentStore } from '../../src/core/deploy/record-store';
+import { nodeId } from '../../src/core/lineage/graph';
+import { loadLineageGraph } from '../../src/core/lineage/load-graph';
 import { ModelRegistry } from '../../src/core/models/model-registry';
 import { pushModel } from '../../src/core/registry/push';
 import { RunEventSchema, type ArtifactEvent } from '../../src/core/runs/protocol';
+import { IndexStore } from '../../src/core/store/database';
 import { HOST_PYTHON_PATHS, PodmanService } from '../fixtures/deploy/podman-service';
 import { RegistryServer } from '../fixtures/deploy/registry-server';
 import { freePort } from '../fixtures/deploy/service-process';
@@ -20,8 +26,10 @@ import { stepTimeout, type Workbench } from './harness/workbench';
 
 // A user with a trained, registered and pushed digits model deploys the push from the Models view
 // to a real Podman API, watches the Deployments view turn ready, sends a test request and reads the
-// prediction, then undeploys: the row goes away and Podman has no pod left.
+// prediction, deploys a second version under the same name, rolls back to the first, then
+// undeploys: the row goes away and Podman has no pod left. The lineage graph follows each step.
 
+const execFileAsync = promisify(execFile);
 const workspace = copyDemoWorkspace();
 const TARGET = 'local-podman';
 const BUSY_TARGET = 'busy-podman';
@@ -31,6 +39,9 @@ let registry: RegistryServer | undefined;
 let podman: PodmanService | undefined;
 let modelPath = '';
 let pushedDigest = '';
+/** The two versions the journey serves under one name, each as trained, registered and pushed. */
+let v1: PushedModel | undefined;
+let v2: PushedModel | undefined;
 /** Holds the port of the target `busy-podman`, so a server started there cannot bind it. */
 let portHolder: Server | undefined;
 
@@ -40,11 +51,20 @@ after(async () => {
   workspace.dispose();
 });
 
-const suite = workbenchSuite('deploy', async () => {
-  [registry, podman] = await Promise.all([RegistryServer.start(), PodmanService.start()]);
-  const image = await podman.buildRuntimeImage();
-  // Train the demo through the bundled CLI, as a terminal user would.
-  execFileSync(
+interface PushedModel {
+  version: number;
+  modelPath: string;
+  digest: string;
+}
+
+/**
+ * Trains the demo through the bundled CLI with `args`, then registers and pushes its model with the
+ * core APIs the editor's own commands use (tagged `tag`).
+ */
+async function trainRegisterAndPush(args: readonly string[], tag: string): Promise<PushedModel> {
+  const runsDir = join(workspace.path, '.trackside', 'runs');
+  const before = new Set(existsSync(runsDir) ? readdirSync(runsDir) : []);
+  await execFileAsync(
     process.execPath,
     [
       join(repoRoot, 'dist', 'cli.js'),
@@ -56,34 +76,42 @@ const suite = workbenchSuite('deploy', async () => {
       '2',
       '--max-iter',
       '20',
+      ...args,
     ],
-    { cwd: workspace.path, stdio: 'ignore', timeout: 120_000 },
+    { cwd: workspace.path, timeout: 120_000 },
   );
-  const runsDir = join(workspace.path, '.trackside', 'runs');
-  const [runId = ''] = readdirSync(runsDir);
+  const runId = readdirSync(runsDir).find((id) => !before.has(id)) ?? '';
   const model = readFileSync(join(runsDir, runId, 'events.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => RunEventSchema.parse(JSON.parse(line)))
     .find((e): e is ArtifactEvent => e.type === 'artifact' && e.kind === 'model');
   assert.ok(model, 'the demo logged its model');
-  modelPath = join(workspace.path, model.path);
-  // Register and push with the core APIs the editor's own commands use.
+  const path = join(workspace.path, model.path);
   const models = new ModelRegistry(workspace.path, null);
   const version = await models.register({ runId, artifactPath: model.path });
   const pushed = await pushModel(
-    { path: modelPath, name: version.name, version: String(version.version), runId },
-    { endpoint: { url: registry.url }, repository: REPOSITORY, tags: ['v1'] },
+    { path, name: version.name, version: String(version.version), runId },
+    { endpoint: { url: registry!.url }, repository: REPOSITORY, tags: [tag] },
   );
-  pushedDigest = pushed.digest;
   await models.recordPush({
     name: version.name,
     version: version.version,
     registry: pushed.registry,
     repository: REPOSITORY,
-    tag: 'v1',
+    tag,
     digest: pushed.digest,
   });
+  return { version: version.version, modelPath: path, digest: pushed.digest };
+}
+
+const suite = workbenchSuite('deploy', async () => {
+  [registry, podman] = await Promise.all([RegistryServer.start(), PodmanService.start()]);
+  const image = await podman.buildRuntimeImage();
+  // Version 1: the demo trained through the bundled CLI, as a terminal user would.
+  v1 = await trainRegisterAndPush(['--C', '1.0'], 'v1');
+  modelPath = v1.modelPath;
+  pushedDigest = v1.digest;
   const busyPort = await freePort();
   portHolder = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => portHolder!.listen(busyPort, '127.0.0.1', resolve));
@@ -138,7 +166,97 @@ function inProcessPredictionForZeros(): number {
   return Number(execFileSync(SYSTEM_PYTHON, ['-c', script, modelPath], { encoding: 'utf8' }).trim());
 }
 
-const deploymentRow = (workbench: Workbench, status: string) => workbench.treeRow(`${MODEL}, ${MODEL} v1, ${status}`);
+const deploymentRow = (workbench: Workbench, status: string, version = 1) =>
+  workbench.treeRow(`${MODEL}, ${MODEL} v${version}, ${status}`);
+
+/** Images from the demo's data set (every 60th), scaled as the training script scales them. */
+function sampleDigits(): number[][] {
+  const rows = readFileSync(join(workspace.path, 'data', 'digits.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
+  return rows
+    .filter((_, i) => i % 60 === 0)
+    .map((row) =>
+      row
+        .split(',')
+        .slice(0, 64)
+        .map((v) => Number(v) / 16),
+    );
+}
+
+/** Class probabilities the pickled model at `path` gives in-process for `rows`. */
+function inProcessProbabilities(path: string, rows: number[][]): number[] {
+  const script =
+    'import json, pickle, sys; m = pickle.load(open(sys.argv[1], "rb")); ' +
+    'print(json.dumps(m.predict_proba(json.load(sys.stdin)).ravel().tolist()))';
+  const output = execFileSync(SYSTEM_PYTHON, ['-c', script, path], { input: JSON.stringify(rows), encoding: 'utf8' });
+  return JSON.parse(output) as number[];
+}
+
+/** Class probabilities the deployment's server answers with for `rows`. */
+async function servedProbabilities(endpoint: string, rows: number[][]): Promise<number[]> {
+  const response = await sendInferRequest(endpoint, MODEL, {
+    inputs: [{ name: 'input-0', shape: [rows.length, 64], datatype: 'FP64', data: rows.flat() }],
+    outputs: [{ name: 'predict_proba' }],
+  });
+  const output = response.outputs.find((o) => o.name === 'predict_proba');
+  assert.ok(output, 'the server answered with probabilities');
+  return output.data as number[];
+}
+
+function assertSameProbabilities(actual: number[], expected: number[], message: string): void {
+  assert.equal(actual.length, expected.length, message);
+  const worst = Math.max(...actual.map((value, i) => Math.abs(value - expected[i]!)));
+  assert.ok(worst < 1e-9, `${message} (largest difference ${worst})`);
+}
+
+/** The endpoint the Deployments view shows on the row. */
+async function endpointShown(row: Locator): Promise<string> {
+  const description = await row.locator('.label-description').innerText();
+  const endpoint = /http:\/\/127\.0\.0\.1:\d+/.exec(description)?.[0];
+  assert.ok(endpoint, `the row shows its endpoint: ${description}`);
+  return endpoint;
+}
+
+interface DeploymentLineage {
+  status: string | undefined;
+  /** The push node each deployed-as edge into the deployment comes from. */
+  deployedFrom: string[];
+  /** The model versions those pushes were pushed from. */
+  versions: string[];
+}
+
+/**
+ * The deployment records of the journey's name, oldest first, as the lineage graph shows them: built
+ * like the Lineage view builds it, from the workspace's index (the editor keeps it; only read here)
+ * and the deployment records.
+ */
+function deploymentsInLineage(): DeploymentLineage[] {
+  const store = IndexStore.openWorkspace(workspace.path);
+  try {
+    const deployments = new DeploymentStore(workspace.path);
+    const graph = loadLineageGraph(store, deployments.list().records);
+    const records = deployments.history(TARGET, MODEL);
+    return records.map((record) => {
+      const id = nodeId.deployment(record.id);
+      const node = graph.node(id);
+      const { edges } = graph.lineageOf([id]);
+      const deployedFrom = edges.filter((e) => e.to === id && e.kind === 'deployed-as').map((e) => e.from);
+      const versions = edges.filter((e) => e.kind === 'pushed-as' && deployedFrom.includes(e.to)).map((e) => e.from);
+      return { status: node?.kind === 'deployment' ? node.status : undefined, deployedFrom, versions };
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** What lineage should show for a record that served `model` with `status`. */
+const servedAs = (status: string, model: PushedModel): DeploymentLineage => ({
+  status,
+  deployedFrom: [nodeId.push(model.digest)],
+  versions: [nodeId.modelVersion(MODEL, model.version)],
+});
 
 suite.test(
   'Deploy… on the push in the Models view serves it and the Deployments view shows it ready',
@@ -189,6 +307,8 @@ suite.test(
       readFileSync(join(workspace.path, '.trackside', 'audit.jsonl'), 'utf8'),
       /"action":"deployment\.deploy"/,
     );
+    // The lineage graph reaches the deployment from v1's push.
+    assert.deepEqual(deploymentsInLineage(), [servedAs('ready', v1!)]);
   },
 );
 
@@ -216,6 +336,76 @@ suite.test('Send Test Request shows the prediction in a JSON document', async ({
   await workbench.screenshot('deploy-test-request');
 });
 
+suite.test(
+  'a second version deployed under the same name replaces the first, and Roll Back brings the first back',
+  async ({ workbench }) => {
+    const rows = sampleDigits();
+    const v1Probabilities = inProcessProbabilities(v1!.modelPath, rows);
+    // Version 2: stronger regularisation, so it answers differently from version 1.
+    v2 = await trainRegisterAndPush(['--C', '0.01'], 'v2');
+    const v2Probabilities = inProcessProbabilities(v2.modelPath, rows);
+    assert.notDeepEqual(v2Probabilities, v1Probabilities, 'the two versions predict differently');
+
+    const models = await workbench.openView('Trackside', 'Models');
+    const version = workbench.treeRow(`${MODEL} version 2`, models);
+    await version.waitFor({ timeout: stepTimeout });
+    if ((await version.getAttribute('aria-expanded')) !== 'true') await version.click();
+    const push = models.locator(`.monaco-list-row[aria-label^="pushed to "][aria-label*="${REPOSITORY}:v2 @"]`);
+    await push.waitFor({ timeout: stepTimeout });
+    await contextMenu(workbench, push, 'Deploy…');
+    await pickQuickItem(workbench, TARGET);
+    // The proposed name is taken: the box says which version it replaces.
+    await workbench.page
+      .locator('.quick-input-widget .quick-input-message', {
+        hasText: `${MODEL} serves ${MODEL} v1 now; deploying under it replaces that version`,
+      })
+      .waitFor({ timeout: stepTimeout });
+    assert.equal(await workbench.page.locator('.quick-input-widget input.input').inputValue(), MODEL);
+    await workbench.page.locator('.quick-input-widget input.input').press('Enter');
+
+    const deployments = await workbench.openView('Trackside', 'Deployments');
+    const v2Row = deploymentRow(workbench, 'ready', 2);
+    await v2Row.waitFor({ timeout: 90_000 });
+    // One row per name: v2 took v1's place.
+    assert.equal(await deployments.locator(`.monaco-list-row[aria-label^="${MODEL}, "]`).count(), 1);
+    assertSameProbabilities(
+      await servedProbabilities(await endpointShown(v2Row), rows),
+      v2Probabilities,
+      'v2 serves its own predictions',
+    );
+    assert.deepEqual(deploymentsInLineage(), [servedAs('replaced', v1!), servedAs('ready', v2)]);
+
+    await contextMenu(workbench, v2Row, 'Roll Back to Previous Version');
+    const dialog = workbench.page.locator('.monaco-dialog-box');
+    await dialog
+      .filter({ hasText: `Roll back ${MODEL} on ${TARGET} from ${MODEL} v2 to ${MODEL} v1?` })
+      .waitFor({ timeout: stepTimeout });
+    await dialog.locator('.monaco-button', { hasText: 'Roll Back' }).click();
+    const v1Row = deploymentRow(workbench, 'ready', 1);
+    await v1Row.waitFor({ timeout: 90_000 });
+    await workbench.page
+      .locator('.notifications-toasts .notification-toast')
+      .filter({ hasText: `${MODEL} on ${TARGET} serves ${MODEL} v1 again.` })
+      .waitFor({ timeout: stepTimeout });
+    assert.equal(await deployments.locator(`.monaco-list-row[aria-label^="${MODEL}, "]`).count(), 1);
+    await workbench.screenshot('deploy-rolled-back');
+    assertSameProbabilities(
+      await servedProbabilities(await endpointShown(v1Row), rows),
+      v1Probabilities,
+      'after the rollback the server answers with v1 predictions',
+    );
+    assert.deepEqual(deploymentsInLineage(), [
+      servedAs('replaced', v1!),
+      servedAs('replaced', v2),
+      servedAs('ready', v1!),
+    ]);
+    assert.match(
+      readFileSync(join(workspace.path, '.trackside', 'audit.jsonl'), 'utf8'),
+      /"action":"deployment\.rollback"/,
+    );
+  },
+);
+
 suite.test('Undeploy removes the deployment from the view and from Podman', async ({ workbench }) => {
   const body = await workbench.openView('Trackside', 'Deployments');
   await contextMenu(workbench, workbench.treeRow(`${MODEL}, ${MODEL} v1, ready`, body), 'Undeploy');
@@ -239,6 +429,12 @@ suite.test('Undeploy removes the deployment from the view and from Podman', asyn
     readFileSync(join(workspace.path, '.trackside', 'audit.jsonl'), 'utf8'),
     /"action":"deployment\.undeploy"/,
   );
+  // Lineage keeps the history: the deployment that served last now shows as undeployed.
+  assert.deepEqual(deploymentsInLineage(), [
+    servedAs('replaced', v1!),
+    servedAs('replaced', v2!),
+    servedAs('undeployed', v1!),
+  ]);
 });
 
 suite.test(

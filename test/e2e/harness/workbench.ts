@@ -52,14 +52,17 @@ export class Workbench {
   async openView(containerTitle: string, viewName: string): Promise<Locator> {
     const item = this.activityBarItem(containerTitle);
     await item.waitFor({ timeout: stepTimeout });
-    // VS Code 1.100 marks the active container on the link's list item (class `checked`), not on the link.
-    const active = await item.evaluate(
-      (link) =>
-        link.closest('.action-item')?.classList.contains('checked') === true ||
-        link.getAttribute('aria-checked') === 'true' ||
-        link.getAttribute('aria-expanded') === 'true',
-    );
-    if (!active) await item.click();
+    // Judged by what is on screen: the side bar showing this container's title. (The activity item's
+    // `checked` state survives a reload that hides the side bar, and clicking a shown container hides it.)
+    const sidebar = this.page.locator('#workbench\\.parts\\.sidebar');
+    const title = sidebar.locator('.composite.title .title-label', { hasText: new RegExp(`^${containerTitle}$`, 'i') });
+    const showing = async () => (await sidebar.isVisible()) && (await title.count()) > 0;
+    for (let attempt = 0; !(await showing()); attempt++) {
+      if (attempt >= 3) throw new Error(`the ${containerTitle} view container does not show`);
+      await item.click();
+      const deadline = Date.now() + 3000;
+      while (!(await showing()) && Date.now() < deadline) await this.page.waitForTimeout(100);
+    }
     // A container with a single view hides that view's header: it is in the DOM but not visible.
     const header = this.viewHeader(viewName);
     await header.waitFor({ state: 'attached', timeout: stepTimeout });
