@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { z } from 'zod';
 import { shortDigest } from '../../core/deploy/model-ref';
 import type { IndexStore } from '../../core/store/database';
+import { listPushes } from '../registry/push-records';
 
 /** A model version as pushed to a registry: what "Deploy…" serves. */
 export const PushedVersionSchema = z.object({
@@ -32,28 +33,15 @@ export function pushFromArguments(args: readonly unknown[]): PushedVersion | und
   return undefined;
 }
 
-interface PushRow {
-  name: string;
-  version: number;
-  registry: string;
-  repository: string;
-  tag: string | null;
-  digest: string;
-  pushed_at: string;
-}
-
 /** Every recorded push, newest first (the index's model_pushes table, filled from the models journal). */
 export function recordedPushes(store: IndexStore): (PushedVersion & { pushedAt: string })[] {
-  const rows = store
-    .query(
-      `SELECT name, version, registry, repository, tag, digest, pushed_at FROM model_pushes
-       ORDER BY pushed_at DESC, name, version DESC`,
-    )
-    .all() as PushRow[];
-  return rows.flatMap((row) => {
-    const parsed = PushedVersionSchema.safeParse(row);
-    return parsed.success ? [{ ...withReference(parsed.data), pushedAt: row.pushed_at }] : [];
-  });
+  return [...listPushes(store).values()]
+    .flat()
+    .sort((a, b) => b.pushedAt.localeCompare(a.pushedAt))
+    .flatMap((row) => {
+      const parsed = PushedVersionSchema.safeParse(row);
+      return parsed.success ? [{ ...withReference(parsed.data), pushedAt: row.pushedAt }] : [];
+    });
 }
 
 /** A quick pick of the recorded pushes; undefined when the user dismisses it. */
