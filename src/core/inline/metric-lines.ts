@@ -27,28 +27,55 @@ const NOT_METRIC_KEYWORDS = new Set(['step', 'epoch', 'commit', 'sync', 'ts', 't
 export function findMetricLines(source: string): MetricLine[] {
   const result: MetricLine[] = [];
   const lines = source.split(/\r?\n/);
+  /** Brace depth inside a dict literal of a metrics call that spans lines (0: not inside one). */
+  let dictDepth = 0;
+  /** A metrics call whose `(` closed its line without a `{` yet: the dict may open on the next one. */
+  let awaitingDict = false;
   lines.forEach((text, line) => {
     const code = stripComment(text);
     if (!code.trim()) return;
     const keys = new Set<string>();
-    for (const match of code.matchAll(SINGLE_KEY_CALL)) {
-      const key = QUOTED_KEY.exec(code.slice(match.index + match[0].length))?.[2];
-      if (key) keys.add(key);
-    }
-    for (const match of code.matchAll(DICT_CALL)) {
-      for (const key of dictLiteralKeys(code.slice(match.index + match[0].length))) keys.add(key);
-    }
-    for (const match of code.matchAll(KEYWORD_CALL)) {
-      for (const kw of (match[1] ?? '').matchAll(/(?:^|,)\s*([A-Za-z_]\w*)\s*=(?!=)/g)) {
-        if (kw[1] && !NOT_METRIC_KEYWORDS.has(kw[1])) keys.add(kw[1]);
+    if (dictDepth > 0 || (awaitingDict && code.trimStart().startsWith('{'))) {
+      // One key per line, as formatters write a long log_metrics({...}): each line gets its own chart.
+      const body = dictDepth > 0 ? code : code.slice(code.indexOf('{') + 1);
+      if (dictDepth === 0) dictDepth = 1;
+      if (dictDepth === 1) for (const key of dictLiteralKeys(body)) keys.add(key);
+      dictDepth = depthAfter(body, dictDepth);
+      awaitingDict = false;
+    } else {
+      awaitingDict = false;
+      for (const match of code.matchAll(SINGLE_KEY_CALL)) {
+        const key = QUOTED_KEY.exec(code.slice(match.index + match[0].length))?.[2];
+        if (key) keys.add(key);
       }
-    }
-    for (const match of code.matchAll(PRINT_CALL)) {
-      for (const key of printedPairs(code.slice(match.index + match[0].length))) keys.add(key);
+      for (const match of code.matchAll(DICT_CALL)) {
+        const rest = code.slice(match.index + match[0].length);
+        for (const key of dictLiteralKeys(rest)) keys.add(key);
+        dictDepth = depthAfter(rest, 1);
+      }
+      if (/\b(?:log_metrics|logMetrics|(?:ts|trackside|wandb)\.log)\s*\(\s*$/.test(code)) awaitingDict = true;
+      for (const match of code.matchAll(KEYWORD_CALL)) {
+        for (const kw of (match[1] ?? '').matchAll(/(?:^|,)\s*([A-Za-z_]\w*)\s*=(?!=)/g)) {
+          if (kw[1] && !NOT_METRIC_KEYWORDS.has(kw[1])) keys.add(kw[1]);
+        }
+      }
+      for (const match of code.matchAll(PRINT_CALL)) {
+        for (const key of printedPairs(code.slice(match.index + match[0].length))) keys.add(key);
+      }
     }
     if (keys.size > 0) result.push({ line, keys: [...keys] });
   });
   return result;
+}
+
+/** The brace depth after `text`, starting at `depth` (strings are not parsed: keys and values rarely hold braces). */
+function depthAfter(text: string, depth: number): number {
+  let d = depth;
+  for (const c of text) {
+    if (c === '{') d++;
+    else if (c === '}' && --d === 0) return 0;
+  }
+  return d;
 }
 
 /** Drops a trailing `# comment` that is not inside a string. */

@@ -47,3 +47,21 @@ test('ignores prose, comments and other code', () => {
   ].join('\n');
   assert.deepEqual(findMetricLines(source), []);
 });
+
+test('a metrics dict written over several lines puts each key on its own line', () => {
+  const source = [
+    'for step in range(10):',
+    '    ts.log_metrics(',
+    '        {',
+    '            "train_loss": log_loss(y, model.predict_proba(x), labels=model.classes_),',
+    '            "val_acc": accuracy_score(y_test, model.predict(x_test)),',
+    '        },',
+    '        step=step,',
+    '    )',
+    '    ts.log_metrics({',
+    "        'lr': lr,",
+    '    })',
+    '    print("saved the model")',
+  ].join('\n');
+  assert.deepEqual(keysByLine(source), { 3: ['train_loss'], 4: ['val_acc'], 9: ['lr'] });
+});
