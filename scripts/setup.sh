@@ -44,6 +44,11 @@ apt_packages=(
   # The demo's and the tests' training scripts run on Debian's own Python (/usr/bin/python3)
   python3-numpy python3-sklearn python3-torch
 )
+# The real services the integration and end-to-end tests start on loopback (OCI registry, skopeo,
+# Podman, sshd, a single-node Slurm cluster) and their helpers, one package a line.
+while read -r package; do
+  [[ -n "$package" && "$package" != \#* ]] && apt_packages+=("$package")
+done <"$root/scripts/apt-packages.txt"
 
 step "system packages"
 command -v dpkg-query >/dev/null || fail "This script installs Debian packages: run it on Debian or Ubuntu."
