@@ -57,12 +57,8 @@ export function registerSidebarCommands(deps: SidebarDeps): vscode.Disposable[] 
     command('trackside.refreshRuns', () => tree.refresh()),
     command('trackside.loadMoreRuns', (experiment) => tree.showMore(String(experiment))),
     command('trackside.showOutput', (...args) => actions.showOutput(one(args))),
-    command('trackside.stopRun', async (...args) => {
-      for (const id of targetRuns(view, args)) await actions.stop(id);
-    }),
-    command('trackside.forceStopRun', async (...args) => {
-      for (const id of targetRuns(view, args)) await actions.stop(id, true);
-    }),
+    command('trackside.stopRun', (...args) => stopAll(actions, targetRuns(view, args), false)),
+    command('trackside.forceStopRun', (...args) => stopAll(actions, targetRuns(view, args), true)),
     command('trackside.rerun', (...args) => deps.runs.rerun(one(args), false)),
     command('trackside.rerunWithParams', (...args) => deps.runs.rerun(one(args), true)),
     command('trackside.renameRun', async (...args) => {
@@ -101,6 +97,24 @@ export function registerSidebarCommands(deps: SidebarDeps): vscode.Disposable[] 
       await vscode.commands.executeCommand('trackside.compareRuns', best && best !== id ? [id, best] : [id]);
     }),
   ];
+}
+
+/**
+ * Stops every selected run that is running; the others (a finished run also in the selection) are
+ * left alone. Only when none could be stopped is that an error, with the first reason.
+ */
+async function stopAll(actions: RunActions, runIds: string[], force: boolean): Promise<void> {
+  let stopped = 0;
+  let firstError: unknown;
+  for (const id of runIds) {
+    try {
+      await actions.stop(id, force);
+      stopped++;
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  if (stopped === 0 && firstError) throw firstError;
 }
 
 async function showCodeDiff(index: IndexService, actions: RunActions, runId: string): Promise<void> {
