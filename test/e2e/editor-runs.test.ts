@@ -341,7 +341,8 @@ suite.test('a run keeps training through a window reload and is shown finished a
   const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
   await openFile(page, slowScript);
   await clickCodeLens(page, 'Run with Parameters…');
-  await changeParamAndRun(page, 'epochs', '30');
+  // Long enough (about 30 s) to still be training when a slow reload brings the window back.
+  await changeParamAndRun(page, 'epochs', '60');
   const name = await waitForNewRun(view, before, /[^,]+, running, loss/);
   const id = await runIdOf(name);
 
@@ -350,12 +351,12 @@ suite.test('a run keeps training through a window reload and is shown finished a
   view = await experimentsView(workbench);
   // Seen again after the reload while it still trains, then finished with all its epochs.
   await waitForRunLabel(view, new RegExp(`^${name}, running`), 20_000);
-  await waitForRunLabel(view, new RegExp(`^${name}, finished, loss`), 45_000);
+  await waitForRunLabel(view, new RegExp(`^${name}, finished, loss`), 90_000);
   const status = runStatus(id);
   assert.equal(status.status, 'finished');
   assert.equal(status.exitCode, 0);
   const output = readFileSync(join(runDir(id), 'output.log'), 'utf8');
-  assert.match(output, /epoch 30 of 30/);
+  assert.match(output, /epoch 60 of 60/);
   await workbench.screenshot('editor-runs--after-reload');
 });
 
