@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, afterEach } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { computeScript, computeWorkspace } from './fixtures/compute-workspace';
+import { computeScript, computeWorkspace, holdRuns, releaseRuns } from './fixtures/compute-workspace';
 import {
   clickCodeLens,
   contextMenu,
@@ -26,6 +26,8 @@ import { stepTimeout } from './harness/workbench';
 
 const workspace = computeWorkspace();
 after(() => workspace.dispose());
+// A journey that fails while holding runs must not leave the next journey's runs waiting.
+afterEach(() => releaseRuns(workspace));
 // Sweep files a user has written: one over lr, and one with a mistake on line 6.
 writeFileSync(
   join(workspace.path, 'lr.sweep.json'),
@@ -126,8 +128,10 @@ suite.test('a queued run survives a window reload and starts after the one befor
   let view = await experimentsView(workbench);
   await openFile(page, computeScript);
 
-  // "Run with Parameters…" offers to queue instead of run: a 15 s run that keeps the one slot busy.
-  const first = await queueWithSeconds(view, page, [], 15);
+  // "Run with Parameters…" offers to queue instead of run: a run that keeps the one slot busy,
+  // held until the test has seen the second one wait through the reload.
+  holdRuns(workspace);
+  const first = await queueWithSeconds(view, page, [], 3);
 
   const second = await queueFromCodeLens(view, page, [first]);
   await waitForRow(view, 2, new RegExp(`^${escapeRegExp(second)}, queued`));
@@ -142,6 +146,8 @@ suite.test('a queued run survives a window reload and starts after the one befor
   view = await experimentsView(workbench);
   // Still waiting after the reload: the queue lives in .trackside/, not in the window.
   await waitForRow(view, 2, new RegExp(`^${escapeRegExp(second)}, queued`), 20_000);
+  await waitForRow(view, 2, new RegExp(`^${escapeRegExp(first)}, running`));
+  releaseRuns(workspace);
   await waitForRow(view, 2, new RegExp(`^${escapeRegExp(first)}, finished, val_acc`), 30_000);
   await waitForRow(view, 2, new RegExp(`^${escapeRegExp(second)}, finished, val_acc`), 30_000);
 
@@ -161,7 +167,8 @@ suite.test('queued runs can be moved up and cancelled from the Experiments view'
   const view = await experimentsView(workbench);
   await openFile(page, computeScript);
   const known = (await rowLabels(view, 2)).map(nameOf);
-  const busy = await queueWithSeconds(view, page, known, 10);
+  holdRuns(workspace);
+  const busy = await queueWithSeconds(view, page, known, 3);
   const middle = await queueFromCodeLens(view, page, [...known, busy]);
   const last = await queueFromCodeLens(view, page, [...known, busy, middle]);
   await runRow(view, last).locator('.label-description', { hasText: '#2 in queue' }).waitFor();
@@ -173,6 +180,8 @@ suite.test('queued runs can be moved up and cancelled from the Experiments view'
 
   await contextMenu(page, runRow(view, middle), 'Cancel Run');
   await waitForRow(view, 2, new RegExp(`^${escapeRegExp(middle)}, killed`));
+  await waitForRow(view, 2, new RegExp(`^${escapeRegExp(last)}, queued`));
+  releaseRuns(workspace);
   await waitForRow(view, 2, new RegExp(`^${escapeRegExp(last)}, finished`), 30_000);
   assert.equal(statusOf(runIdByName(middle)).status, 'killed');
   assert.ok(
@@ -185,12 +194,14 @@ suite.test('a sweep file runs its trials through the queue, grouped under the sw
   const { workbench, page } = session;
   const view = await experimentsView(workbench);
   await openFile(page, 'lr.sweep.json');
+  holdRuns(workspace);
   await workbench.runCommand('Trackside: Run Sweep…');
 
   // The sweep's own concurrency: two trials train while two wait.
   await waitForRow(view, 2, /^sweep lr, 0\/4 done, 2 running, 2 queued/, 20_000);
   await view.locator('.monaco-list-row[aria-level="3"]').first().waitFor();
   await workbench.screenshot('compute-queue--sweep-running');
+  releaseRuns(workspace);
 
   const done = await waitForRow(view, 2, /^sweep lr, 4\/4 done/, 60_000);
   assert.match(done, /best val_acc 0\.91\d* \(trial 4\)$/, `lr 0.4 (trial 4) reaches the highest val_acc: ${done}`);

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, afterEach } from 'node:test';
 import { promisify } from 'node:util';
 import type { Locator } from 'playwright-core';
 import { SlurmCluster } from '../fixtures/slurm/cluster';
-import { computeScript, computeWorkspace } from './fixtures/compute-workspace';
+import { computeScript, computeWorkspace, holdRuns, releaseRuns } from './fixtures/compute-workspace';
 import {
   clickCodeLens,
   inlineAction,
@@ -28,6 +28,7 @@ import { stepTimeout } from './harness/workbench';
 
 const exec = promisify(execFile);
 const workspace = computeWorkspace();
+afterEach(() => releaseRuns(workspace));
 // A sweep whose trials run as one Slurm job each on the "debug" target.
 writeFileSync(
   join(workspace.path, 'cluster.sweep.json'),
@@ -125,8 +126,11 @@ suite.test('Run on Slurm from the CodeLens: pending with its job id, then runnin
     .waitFor({ timeout: stepTimeout });
   await workbench.screenshot('compute-slurm--pending');
 
+  // Held once it starts, so the view is seen showing it running however slow the machine.
+  holdRuns(workspace);
   await setPartition('UP');
   await waitForRow(view, 2, new RegExp(`^${escapeRegExp(name)}, running`), 20_000);
+  releaseRuns(workspace);
   const finished = await waitForRow(view, 2, new RegExp(`^${escapeRegExp(name)}, finished, val_acc`), 30_000);
   assert.match(finished, /val_acc 0\.7\d*$/, 'the metric the job logged reached the view');
 

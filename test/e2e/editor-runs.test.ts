@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page } from 'playwright-core';
-import { committedLine, editorWorkspace, slowScript, uncommittedLine } from './fixtures/editor-workspace';
+import { committedLine, editorWorkspace, holdFile, slowScript, uncommittedLine } from './fixtures/editor-workspace';
 import { workbenchSuite } from './harness/suite';
 import type { Workbench } from './harness/workbench';
 import { stepTimeout } from './harness/workbench';
@@ -26,6 +26,17 @@ const suite = workbenchSuite('editor-runs', () => ({
   },
 }));
 
+/** Lets the slow script train up to `epoch`, then wait there until {@link release} (see holdFile). */
+function holdAfter(epoch: number): void {
+  writeFileSync(join(workspace.path, holdFile), String(epoch));
+}
+
+function release(): void {
+  rmSync(join(workspace.path, holdFile), { force: true });
+}
+// A journey that fails while holding a run must not leave the next journey's runs waiting.
+afterEach(release);
+
 /** Names of the runs the journeys start, in order, shared by the tests of this file. */
 const runs: { first?: string } = {};
 
@@ -42,6 +53,20 @@ async function openFile(page: Page, name: string): Promise<void> {
     .first()
     .click();
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: stepTimeout });
+}
+
+/** Scrolls the active editor to the first line of the script that contains `text` (Go to Line). */
+async function revealLine(page: Page, text: string): Promise<void> {
+  const lines = readFileSync(join(workspace.path, slowScript), 'utf8').split('\n');
+  const line = lines.findIndex((l) => l.includes(text)) + 1;
+  assert.ok(line > 0, `${slowScript} has a line with ${text}`);
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ timeout: stepTimeout });
+  await input.fill(`:${line}`);
+  await input.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: stepTimeout });
 }
 
 async function clickCodeLens(page: Page, title: string): Promise<void> {
@@ -85,7 +110,12 @@ async function waitForNewRun(view: Locator, known: readonly string[], pattern: R
   return label.split(',')[0]!;
 }
 
-async function contextMenu(page: Page, row: Locator, action: string): Promise<void> {
+/**
+ * Right-clicks `row` and picks `action`. With `opens` (what the action shows, e.g. its quick pick),
+ * the whole gesture is tried again when that does not appear: on a busy machine the menu can drop
+ * the click. Only for actions that are safe to ask twice.
+ */
+async function contextMenu(page: Page, row: Locator, action: string, opens?: Locator): Promise<void> {
   const item = page.getByRole('menuitem', { name: action, exact: true });
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('Escape');
@@ -96,12 +126,17 @@ async function contextMenu(page: Page, row: Locator, action: string): Promise<vo
     await item.click();
     try {
       await item.waitFor({ state: 'hidden', timeout: 2000 });
+      if (opens) await opens.waitFor({ timeout: 5000 });
       return;
     } catch (error) {
       if (attempt >= 2) throw error;
     }
   }
 }
+
+/** The quick pick of a run's params (Run with Parameters…, Rerun with Changed Params…). */
+const paramsPick = (page: Page) =>
+  page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Add parameter' });
 
 /** In a quick pick of params: pick `key`, type its value, then pick Run. */
 async function changeParamAndRun(page: Page, key: string, value: string): Promise<void> {
@@ -193,6 +228,7 @@ suite.test('the CodeLens runs the script: terminal output, a spinning row, then 
   await workbench.open();
   const view = await experimentsView(workbench);
   await openFile(page, slowScript);
+  holdAfter(2);
   await clickCodeLens(page, 'Run with Trackside');
 
   const name = await waitForNewRun(view, [], /[^,]+, running/);
@@ -200,7 +236,9 @@ suite.test('the CodeLens runs the script: terminal output, a spinning row, then 
   const row = runRow(view, name);
   await row.locator('.codicon-loading.codicon-modifier-spin').waitFor({ timeout: stepTimeout });
   await page.locator('.xterm-rows', { hasText: '[train] epoch 2 of 12' }).waitFor({ timeout: stepTimeout });
+  await waitForRunLabel(view, new RegExp(`^${name}, running, loss`));
   await workbench.screenshot('editor-runs--running');
+  release();
 
   const finished = await waitForRunLabel(view, new RegExp(`^${name}, finished, loss 0\\.`), 30_000);
   assert.match(finished, /loss 0\.1[0-9]*$/, 'the primary metric is the last logged loss');
@@ -220,13 +258,17 @@ suite.test(
     await useDarkTheme(page);
     const view = await experimentsView(workbench);
     const first = runs.first!;
+    holdAfter(2);
     await contextMenu(page, runRow(view, first), 'Rerun');
     const name = await waitForNewRun(view, [first], /[^,]+, running/);
 
+    await revealLine(page, 'ts.log_metric(');
     const early = await waitFor('a sparkline beside the log_metric line', () => sparkline(page));
     // 64×14 px drawn beside a 19 px line: visible, and neither stretched nor clipped by the line.
     assert.ok(early.width >= 60 && early.width <= 80, `sparkline width ${early.width}`);
     assert.ok(early.height >= 12 && early.height <= 19, `sparkline height ${early.height}`);
+    // Held again at epoch 6: the sparkline must change while the run is still training.
+    holdAfter(6);
     const later = await waitFor('the sparkline to change as the run logs', async () => {
       const now = await sparkline(page);
       return now && now.image !== early.image ? now : null;
@@ -234,6 +276,7 @@ suite.test(
     assert.notEqual(later.image, early.image);
     assert.match(await runLabels(view).then((l) => l.join('|')), new RegExp(`${name}, running`), 'it changed mid-run');
     await workbench.screenshot('editor-runs--live-sparkline');
+    release();
 
     await waitForRunLabel(view, new RegExp(`^${name}, finished`), 30_000);
     // The value beside the line compares against the previous run of the script (same params: unchanged).
@@ -261,16 +304,24 @@ suite.test(
   },
 );
 
-suite.test('Rerun with Changed Params starts a run with the new value, shown in its tooltip', async (session) => {
+suite.test('Rerun with Changed Params starts a run with the new value while another rerun trains', async (session) => {
   const { workbench, page } = session;
   const view = await experimentsView(workbench);
   const first = runs.first!;
   const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
-  await contextMenu(page, runRow(view, first), 'Rerun with Changed Params…');
+  // A plain rerun, held while training, then a second rerun of the same run beside it.
+  holdAfter(2);
+  await contextMenu(page, runRow(view, first), 'Rerun');
+  const held = await waitForNewRun(view, before, /[^,]+, running/);
+  await contextMenu(page, runRow(view, first), 'Rerun with Changed Params…', paramsPick(page));
   await changeParamAndRun(page, 'lr', '0.05');
-  const started = await waitForNewRun(view, before, /[^,]+, (running|finished)/);
+  const name = await waitForNewRun(view, [...before, held], /[^,]+, running/);
+  await waitForRunLabel(view, new RegExp(`^${held}, running`));
+  await workbench.screenshot('editor-runs--two-reruns');
+  release();
   // A running row is redrawn as its metrics arrive, which closes an open hover: read the tooltip once it ends.
-  const name = (await waitForRunLabel(view, new RegExp(`^${started.replace(/[-]/g, '\\-')}, finished`))).split(',')[0]!;
+  await waitForRunLabel(view, new RegExp(`^${name}, finished`));
+  await waitForRunLabel(view, new RegExp(`^${held}, finished`));
 
   // The tooltip is resolved when the pointer rests on the row.
   const label = runRow(view, name).locator('.label-name');
@@ -340,9 +391,10 @@ suite.test('a run keeps training through a window reload and is shown finished a
   let view = await experimentsView(workbench);
   const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
   await openFile(page, slowScript);
+  // Held after epoch 3, so it is still training when the window comes back, however slow the reload.
+  holdAfter(3);
   await clickCodeLens(page, 'Run with Parameters…');
-  // Long enough (about 30 s) to still be training when a slow reload brings the window back.
-  await changeParamAndRun(page, 'epochs', '60');
+  await changeParamAndRun(page, 'epochs', '8');
   const name = await waitForNewRun(view, before, /[^,]+, running, loss/);
   const id = await runIdOf(name);
 
@@ -350,13 +402,14 @@ suite.test('a run keeps training through a window reload and is shown finished a
   await page.locator('.monaco-workbench').waitFor({ timeout: stepTimeout });
   view = await experimentsView(workbench);
   // Seen again after the reload while it still trains, then finished with all its epochs.
-  await waitForRunLabel(view, new RegExp(`^${name}, running`), 20_000);
-  await waitForRunLabel(view, new RegExp(`^${name}, finished, loss`), 90_000);
+  await waitForRunLabel(view, new RegExp(`^${name}, running, loss`));
+  release();
+  await waitForRunLabel(view, new RegExp(`^${name}, finished, loss`), 60_000);
   const status = runStatus(id);
   assert.equal(status.status, 'finished');
   assert.equal(status.exitCode, 0);
   const output = readFileSync(join(runDir(id), 'output.log'), 'utf8');
-  assert.match(output, /epoch 60 of 60/);
+  assert.match(output, /epoch 8 of 8/);
   await workbench.screenshot('editor-runs--after-reload');
 });
 

@@ -65,26 +65,63 @@ async function recentRuns(deps: CompareDeps): Promise<RunRow[]> {
   return rows;
 }
 
-async function pickRuns(deps: CompareDeps): Promise<string[]> {
-  const picks = await vscode.window.showQuickPick((await recentRuns(deps)).map(runPickItem), {
-    canPickMany: true,
-    title: 'Compare Runs',
-    placeHolder: 'Select the runs to compare',
-    matchOnDescription: true,
-    matchOnDetail: true,
+type RunPickItem = ReturnType<typeof runPickItem>;
+
+/**
+ * A quick pick of the workspace's recent runs that stays current while it is open: a run that
+ * appears (or changes status) meanwhile shows up without closing the pick, and what the user has
+ * already ticked stays ticked.
+ */
+async function pickFromRuns(
+  deps: CompareDeps,
+  options: { title: string; placeholder: string; many: boolean },
+): Promise<string[]> {
+  const first = await recentRuns(deps);
+  const quickPick = vscode.window.createQuickPick<RunPickItem>();
+  quickPick.title = options.title;
+  quickPick.placeholder = options.placeholder;
+  quickPick.canSelectMany = options.many;
+  quickPick.matchOnDescription = true;
+  quickPick.matchOnDetail = true;
+  quickPick.keepScrollPosition = true;
+  quickPick.items = first.map(runPickItem);
+  const signature = (rows: readonly RunRow[]) => rows.map((r) => `${r.id} ${r.status} ${r.name}`).join('\n');
+  let shown = signature(first);
+  const refresh = async (): Promise<void> => {
+    const rows = queryRuns(await deps.index(), { limit: PICK_LIMIT }).rows;
+    // Metric points of running runs change nothing in the list.
+    if (signature(rows) === shown) return;
+    shown = signature(rows);
+    const ticked = new Set(quickPick.selectedItems.map((item) => item.runId));
+    const active = new Set(quickPick.activeItems.map((item) => item.runId));
+    const items = rows.map(runPickItem);
+    quickPick.items = items;
+    if (options.many) quickPick.selectedItems = items.filter((item) => ticked.has(item.runId));
+    quickPick.activeItems = items.filter((item) => active.has(item.runId));
+  };
+  const unsubscribe = deps.onRunsChanged(() => {
+    refresh().catch((error: unknown) => deps.log.warn(`Run picker: ${String(error)}`));
   });
-  return picks?.map((p) => p.runId) ?? [];
+  return new Promise((resolve) => {
+    quickPick.onDidAccept(() => {
+      const picked = options.many ? quickPick.selectedItems : quickPick.activeItems.slice(0, 1);
+      resolve(picked.map((item) => item.runId));
+      quickPick.hide();
+    });
+    quickPick.onDidHide(() => {
+      unsubscribe();
+      resolve([]);
+      quickPick.dispose();
+    });
+    quickPick.show();
+  });
 }
 
-async function pickRun(deps: CompareDeps): Promise<string | undefined> {
-  const pick = await vscode.window.showQuickPick((await recentRuns(deps)).map(runPickItem), {
-    title: 'Open Run',
-    placeHolder: 'Select a run',
-    matchOnDescription: true,
-    matchOnDetail: true,
-  });
-  return pick?.runId;
-}
+const pickRuns = (deps: CompareDeps): Promise<string[]> =>
+  pickFromRuns(deps, { title: 'Compare Runs', placeholder: 'Select the runs to compare', many: true });
+
+const pickRun = async (deps: CompareDeps): Promise<string | undefined> =>
+  (await pickFromRuns(deps, { title: 'Open Run', placeholder: 'Select a run', many: false }))[0];
 
 /**
  * Registers "Compare Runs…" and "Open Run…" and the panel serializer. The returned controller lets

@@ -7,6 +7,7 @@ import {
   type ReproducePlan,
 } from '../../core/reproduce/reproduce';
 import { LineageRefusedError, requireWorkspace, type IndexDeps } from './deps';
+import { executeLauncherTask } from '../runs/launch-task';
 import { pickRun, runIdFromArguments } from './run-pick';
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '—');
@@ -60,25 +61,14 @@ export async function reproduceRun(deps: IndexDeps, args: readonly unknown[]): P
 }
 
 async function startTask(extensionUri: vscode.Uri, root: string, plan: ReproducePlan): Promise<void> {
-  const folder =
+  const scope =
     vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root)) ??
     vscode.workspace.workspaceFolders?.[0] ??
     vscode.TaskScope.Workspace;
-  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
-  const execution = new vscode.ProcessExecution(
-    process.execPath,
-    [cli, 'run', ...plan.launcherArgs, '--', ...plan.command],
-    {
-      cwd: plan.cwd,
-      env: { ELECTRON_RUN_AS_NODE: '1' },
-    },
-  );
-  const label = `reproduce ${plan.originalRunId}`;
-  const task = new vscode.Task({ type: 'trackside', label }, folder, label, 'Trackside', execution);
-  task.presentationOptions = {
-    reveal: vscode.TaskRevealKind.Always,
-    panel: vscode.TaskPanelKind.Dedicated,
-    clear: true,
-  };
-  await vscode.tasks.executeTask(task);
+  await executeLauncherTask(extensionUri, {
+    scope,
+    label: `reproduce ${plan.originalRunId}`,
+    args: ['run', ...plan.launcherArgs, '--', ...plan.command],
+    cwd: plan.cwd,
+  });
 }

@@ -17,26 +17,41 @@ let launches = 0;
 /**
  * Starts `trackside run -- <command>` as a VS Code task: output streams in a real terminal, and
  * the process belongs to the terminal, not to the extension host, so it survives a window reload.
- * The CLI runs on the extension host's own runtime (Electron in desktop VS Code, hence
- * ELECTRON_RUN_AS_NODE).
  */
 export async function launchTrackedRun(
   extensionUri: vscode.Uri,
   request: LaunchRequest,
 ): Promise<vscode.TaskExecution> {
-  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
   const workspace = request.workspaceFolder.uri.fsPath;
-  const args = [cli, 'run', '--workspace', workspace, ...(request.runOptions ?? []), '--', ...request.command];
-  const execution = new vscode.ProcessExecution(process.execPath, args, {
+  return executeLauncherTask(extensionUri, {
+    scope: request.workspaceFolder,
+    label: request.label,
+    args: ['run', '--workspace', workspace, ...(request.runOptions ?? []), '--', ...request.command],
     cwd: request.cwd ?? workspace,
+  });
+}
+
+/**
+ * Runs the bundled CLI (`dist/cli.js <args>`) as a task in a dedicated terminal. The CLI runs on the
+ * extension host's own runtime (Electron in desktop VS Code, hence ELECTRON_RUN_AS_NODE).
+ */
+export async function executeLauncherTask(
+  extensionUri: vscode.Uri,
+  options: { scope: vscode.WorkspaceFolder | vscode.TaskScope; label: string; args: string[]; cwd: string },
+): Promise<vscode.TaskExecution> {
+  const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
+  const execution = new vscode.ProcessExecution(process.execPath, [cli, ...options.args], {
+    cwd: options.cwd,
     env: { ELECTRON_RUN_AS_NODE: '1' },
   });
-  // VS Code refuses to start a task whose definition equals an active one ("already active"), so
-  // each launch gets its own id: two runs of one script (say, with different params) train side by side.
+  // VS Code refuses to start a task whose definition equals an active one ("already active"), and
+  // compares only the properties package.json declares for the task type: `launch` is declared
+  // there, so each launch is its own task and two runs of one script train side by side.
+  const launch = `${Date.now().toString(36)}-${(launches++).toString(36)}`;
   const task = new vscode.Task(
-    { type: 'trackside', label: request.label, launch: `${Date.now().toString(36)}-${(launches++).toString(36)}` },
-    request.workspaceFolder,
-    request.label,
+    { type: 'trackside', label: options.label, launch },
+    options.scope,
+    options.label,
     'Trackside',
     execution,
   );

@@ -59,7 +59,8 @@ export class Workbench {
     const showing = async () => (await sidebar.isVisible()) && (await title.count()) > 0;
     for (let attempt = 0; !(await showing()); attempt++) {
       if (attempt >= 3) throw new Error(`the ${containerTitle} view container does not show`);
-      await item.click();
+      // The item's <li>, not its icon link: a badge (say, a running-run count) covers the icon's middle.
+      await item.locator('xpath=..').click();
       const deadline = Date.now() + 3000;
       while (!(await showing()) && Date.now() < deadline) await this.page.waitForTimeout(100);
     }

@@ -12,8 +12,9 @@ import { dumpIndex } from './index-dump';
 
 const CHILD = join(__dirname, 'ingest-child.ts');
 
-function startIngester(workspace: string, chunkBytes: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, workspace, String(chunkBytes)], {
+function startIngester(workspace: string, chunkBytes: number, slowAfter?: number) {
+  const args = [CHILD, workspace, String(chunkBytes), ...(slowAfter ? [String(slowAfter)] : [])];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -59,7 +60,7 @@ describe('ingest across processes', () => {
     run.metrics(['loss', 'acc', 'grad_norm', 'lr', 'epoch'], steps);
     IndexStore.openWorkspace(ws.root).close();
 
-    const ingester = startIngester(ws.root, 64 * 1024);
+    const ingester = startIngester(ws.root, 64 * 1024, 20);
     let commits = 0;
     for await (const line of ingester.lines) {
       if (line.startsWith('committed') && ++commits === 20) {
