@@ -37,7 +37,10 @@ export class RunActions {
     try {
       await vscode.workspace.fs.stat(uri);
     } catch {
-      throw new RunActionError('missing-file', 'This run has no output.log: it was not started by the launcher.');
+      throw new RunActionError(
+        'missing-file',
+        'This run has no output.log: it was started by an older client that did not keep its output.',
+      );
     }
     const document = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(document, { preview: true });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -7,7 +6,6 @@ import { launchRun } from '../../../src/core/runs/launcher';
 import { readRunInfo, readRunStatus } from '../../../src/core/runs/reader';
 import {
   PYTHON,
-  PYTHON_CLIENT_DIR,
   captureTerminal,
   initRepo,
   onlyRunDir,
@@ -15,14 +13,7 @@ import {
   tempDir,
   writeScript,
 } from '../runs/run-fixtures';
-
-/** Runs a script with the client importable, outside any launched run. */
-function runPython(cwd: string, script: string, args: string[] = []) {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: PYTHON_CLIENT_DIR };
-  delete env.TRACKSIDE_RUN_DIR;
-  delete env.TRACKSIDE_RUN_ID;
-  return spawnSync(PYTHON, [script, ...args], { cwd, env, encoding: 'utf8' });
-}
+import { runPython } from './client-fixtures';
 
 describe('Python client', () => {
   let dir: string;

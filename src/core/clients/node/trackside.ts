@@ -13,11 +13,13 @@ import {
 } from '../../runs/protocol';
 import { newRunId } from '../../runs/run-id';
 import { findWorkspaceRoot } from '../../runs/workspace';
+import { OwnRunWatch, type ProcessEnding } from './own-run-watch';
 
 /**
  * The Node/TypeScript client: the Python client's API in camelCase, writing the same run-folder
  * files. Inside `trackside run` it logs into $TRACKSIDE_RUN_DIR; otherwise the first call creates
- * a run under the nearest `.trackside/` (finished or failed when the process exits).
+ * a run under the nearest `.trackside/`, copies the program's output into its output.log and, when
+ * the process exits, records its exit code (failed with the error of an uncaught exception).
  * Logging never throws: a failure prints one warning per kind of call and the program goes on.
  */
 
@@ -151,25 +153,36 @@ export class TracksideRun {
     return rel.split(sep).join('/');
   }
 
-  /** Ends a run this client created; runs started by the launcher are ended by the launcher. */
-  end(status: RunStatusValue = 'finished', message?: string): void {
+  /**
+   * Ends a run this client created; runs started by the launcher are ended by the launcher.
+   * Without `exitCode`: 0 when finished, 130 when killed, 1 otherwise.
+   */
+  end(status: RunStatusValue = 'finished', message?: string, exitCode?: number): void {
     if (this.ended) return;
     this.ended = true;
     this.events?.close();
     this.events = null;
     if (active === this) active = null;
     if (!this.owned) return;
+    if (watch?.run === this) {
+      try {
+        watch.output.dispose();
+      } catch (error) {
+        warnOnce('close output.log', error);
+      }
+      watch = null;
+    }
     try {
-      const exitCode = status === 'finished' ? 0 : 1;
+      const code = exitCode ?? (status === 'finished' ? 0 : status === 'killed' ? 130 : 1);
       new RunFolder(this.dir).writeStatusSync({
         version: PROTOCOL_VERSION,
         status,
         pid: process.pid,
-        exitCode,
+        exitCode: code,
         signal: null,
         startedAt: this.startedAt,
         endedAt: new Date().toISOString(),
-        message: message ?? `exited with code ${exitCode}`,
+        message: message ?? `exited with code ${code}`,
       });
     } catch (error) {
       warnOnce('write the run status', error);
@@ -178,6 +191,8 @@ export class TracksideRun {
 }
 
 let active: TracksideRun | null = null;
+/** The output tee and exit listener of the open run this client created. */
+let watch: { run: TracksideRun; output: OwnRunWatch } | null = null;
 
 function attachLaunchedRun(): TracksideRun | null {
   const dir = process.env.TRACKSIDE_RUN_DIR;
@@ -225,9 +240,27 @@ function createOwnRun(options: StartRunOptions): TracksideRun {
     endedAt: null,
     message: null,
   });
-  // An uncaught exception exits with code 1, which the exit handler records as a failure.
-  process.once('exit', (code) => run.end(code === 0 ? 'finished' : 'failed', `exited with code ${code}`));
+  try {
+    watch = { run, output: new OwnRunWatch(folder.path('output'), (ending) => endAtExit(run, ending), warnOnce) };
+  } catch (error) {
+    warnOnce('create output.log', error);
+  }
   return run;
+}
+
+function endAtExit(run: TracksideRun, ending: ProcessEnding): void {
+  try {
+    if (ending.hasError) {
+      watch?.output.appendError(ending.error);
+      const error = ending.error;
+      const summary = error instanceof Error ? `${error.name}: ${error.message}` : `uncaught ${String(error)}`;
+      run.end('failed', summary.slice(0, 500), ending.exitCode || 1);
+    } else {
+      run.end(ending.exitCode === 0 ? 'finished' : 'failed', undefined, ending.exitCode);
+    }
+  } catch (error) {
+    warnOnce('record how the run ended', error);
+  }
 }
 
 /**

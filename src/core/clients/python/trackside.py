@@ -9,8 +9,9 @@
 
 Started by `trackside run` (or the editor), the client writes into the run folder the launcher
 created ($TRACKSIDE_RUN_DIR). Run any other way, it creates its own run folder under the nearest
-`.trackside/` above the working folder (or a new `.trackside/` in it) and marks the run finished
-or failed when the script ends.
+`.trackside/` above the working folder (or a new `.trackside/` in it), copies what the script
+prints into the run's output.log, and records how the script ended (finished, failed with its
+exit code and traceback, or stopped by Ctrl-C), as the launcher would.
 
 Single file, standard library only, Python >= 3.8. Every event is one JSON line appended with a
 single os.write() on an O_APPEND descriptor, so lines from threads, forked workers and the
@@ -19,6 +20,9 @@ of call to stderr and the script goes on.
 """
 
 import atexit
+import builtins
+import collections
+import functools
 import hashlib
 import json
 import math
@@ -30,6 +34,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 
 __all__ = [
     "Run",
@@ -377,6 +382,305 @@ def _script_argv():
     return (os.path.abspath(script) if script else None), list(sys.argv[1:])
 
 
+# ---------------------------------------------------------------- output and exit (own runs only)
+#
+# Under `trackside run` the launcher tees the output into output.log and writes the final status
+# from the exit code it sees. A run this client created has no launcher, so the client does both
+# from inside the process, without changing anything the script itself sees or does.
+
+_Outcome = collections.namedtuple("_Outcome", "status exit_code signal message traceback")
+_FINISHED = _Outcome("finished", 0, None, "exited with code 0", None)
+_TRACEBACK_LINES = 60
+_MAX_PENDING = 64 * 1024  # a partial line longer than this (a progress bar redrawn with \r) is written out
+
+
+def _exit_outcome(code):
+    """How `sys.exit(code)` ends the process: None is 0, a number is the exit code, anything else
+    is printed by Python and exits with 1."""
+    if code is None:
+        number = 0
+    elif isinstance(code, int):
+        number = code & 0xFF if os.name == "posix" else code
+    else:
+        number = 1
+    if number == 0:
+        return _FINISHED
+    detail = "" if code is None or isinstance(code, int) else ": %s" % str(code)[:500]
+    return _Outcome("failed", number, None, "exited with code %d%s" % (number, detail), None)
+
+
+def _exception_outcome(exc_type, exc, tb):
+    if issubclass(exc_type, SystemExit):
+        return _exit_outcome(getattr(exc, "code", None))
+    lines = "".join(traceback.format_exception(exc_type, exc, tb)).splitlines()[-_TRACEBACK_LINES:]
+    kept = "\n".join(lines) + "\n"
+    if issubclass(exc_type, KeyboardInterrupt):
+        return _Outcome("killed", 130, "SIGINT", "stopped by Ctrl-C", kept)
+    summary = traceback.format_exception_only(exc_type, exc)[-1].strip()
+    return _Outcome("failed", 1, None, summary[:500], kept)
+
+
+def _last_exception():
+    """The exception that ended the script: the interpreter sets it before sys.excepthook prints it,
+    even when a library replaced the hook."""
+    return getattr(sys, "last_exc", None) or getattr(sys, "last_value", None)
+
+
+def _interactive():
+    """A REPL or a notebook, where exceptions and SystemExit do not end the process."""
+    if hasattr(sys, "ps1") or sys.flags.interactive:
+        return True
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    try:
+        return bool(get_ipython and get_ipython() is not None)
+    except Exception:
+        return False
+
+
+class _OutputLog:
+    """A run's output.log. Complete lines go out with one os.write() each, so lines from stdout,
+    stderr, threads and forked workers never break each other up; flush() writes a partial line."""
+
+    def __init__(self, path):
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        self._lock = threading.RLock()  # reentrant: a signal handler may print while the main thread writes
+        self._pending = {}
+
+    def add(self, stream, text):
+        if self._fd is None or not isinstance(text, str) or not text:
+            return
+        # Partial lines wait per stream and per thread: print() writes its text and its newline in
+        # two calls, and another thread's line may come in between.
+        key = (stream, threading.get_ident())
+        try:
+            with self._lock:
+                data = self._pending.pop(key, "") + text
+                cut = data.rfind("\n") + 1
+                if len(data) - cut > _MAX_PENDING:
+                    cut = len(data)
+                if cut < len(data):
+                    self._pending[key] = data[cut:]
+                self._write(data[:cut])
+        except Exception as error:
+            self._broken(error)
+
+    def flush(self, stream=None):
+        """Writes out the calling thread's partial line on `stream`, or every partial line."""
+        try:
+            with self._lock:
+                keys = [(stream, threading.get_ident())] if stream is not None else list(self._pending)
+                for key in keys:
+                    self._write(self._pending.pop(key, ""))
+        except Exception as error:
+            self._broken(error)
+
+    def append(self, text):
+        self.flush()
+        try:
+            with self._lock:
+                self._write(text)
+        except Exception as error:
+            self._broken(error)
+
+    def close(self):
+        self.flush()
+        with self._lock:
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def after_fork(self):
+        self._lock = threading.RLock()
+        self._pending = {}
+
+    def shows(self, text, window=64 * 1024):
+        """True when `text` is in the last `window` bytes written."""
+        self.flush()
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(max(0, os.fstat(handle.fileno()).st_size - window))
+                return text.encode("utf-8", "replace") in handle.read()
+        except OSError:
+            return False
+
+    def _write(self, text):
+        if not text or self._fd is None:
+            return
+        data = text.encode("utf-8", "replace")
+        written = os.write(self._fd, data)
+        while written < len(data):
+            written += os.write(self._fd, data[written:])
+
+    def _broken(self, error):
+        # Closed before warning: the warning itself goes through the tee.
+        fd, self._fd = self._fd, None
+        try:
+            if fd is not None:
+                os.close(fd)
+        except OSError:
+            pass
+        _warn("write output.log", error)
+
+
+class _OutputTee:
+    """Stands in for sys.stdout or sys.stderr while a run of this client is open: the real stream
+    gets every call as before, and what is written also goes to output.log. Once the run ends it only
+    passes through, so a reference kept elsewhere (a logging handler, redirect_stdout) stays harmless."""
+
+    def __init__(self, stream, log):
+        self._trackside_stream = stream
+        self._trackside_log = log
+
+    def write(self, text):
+        result = self._trackside_stream.write(text)
+        log = self._trackside_log
+        if log is not None:
+            log.add(self, text)
+        return result
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def flush(self):
+        self._trackside_stream.flush()
+        log = self._trackside_log
+        if log is not None:
+            log.flush(self)
+
+    def __getattr__(self, name):
+        if name.startswith("_trackside_"):
+            raise AttributeError(name)
+        return getattr(self._trackside_stream, name)
+
+
+def _point_logging_handlers(pairs):
+    """Logging handlers made before the run (logging.basicConfig) hold the real stream; each
+    (old, new) pair moves those holding `old` to `new`, so their lines reach output.log too."""
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return
+    try:
+        loggers = [logging.getLogger()] + [logger for logger in list(logging.Logger.manager.loggerDict.values())
+                                           if isinstance(logger, logging.Logger)]
+        for logger in loggers:
+            for handler in list(logger.handlers):
+                if isinstance(handler, logging.StreamHandler):
+                    for old, new in pairs:
+                        if getattr(handler, "stream", None) is old:
+                            handler.setStream(new)
+    except Exception as error:
+        _warn("copy logging output to output.log", error)
+
+
+class _ExitWatch:
+    """Learns how the script ends, for the runs this client created: sys.exit (and the exit()/quit()
+    builtins) are wrapped to remember their code and then do exactly what they did; an atexit handler
+    ends the open run with that outcome, or with the exception that ended the script. Only the
+    process that created the run records anything: forked workers leave through the same hooks."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.active = True
+        self.run = None
+        self.ended_run = None
+        self._exit_args = None
+        self._known_exception = _last_exception()
+        self._restore = []
+        if not _interactive():  # there SystemExit ends a cell, not the process
+            self._wrap(sys, "exit")
+            self._wrap(builtins, "exit")
+            self._wrap(builtins, "quit")
+        atexit.register(self.at_exit)
+
+    def _wrap(self, owner, name):
+        original = getattr(owner, name, None)
+        if not callable(original):
+            return
+        watch = self
+
+        @functools.wraps(original)
+        def recording_exit(*args, **kwargs):
+            watch._record_exit(args[0] if args else kwargs.get("code"))
+            return original(*args, **kwargs)
+
+        setattr(owner, name, recording_exit)
+        self._restore.append((owner, name, original, recording_exit))
+
+    def _record_exit(self, code):
+        try:
+            # SystemExit raised in another thread only ends that thread.
+            if self.active and os.getpid() == self.pid and threading.current_thread() is threading.main_thread():
+                self._exit_args = (code,)
+        except Exception:
+            pass
+
+    def outcome(self):
+        if not _interactive():
+            error = _last_exception()
+            if error is not None and error is not self._known_exception:
+                return _exception_outcome(type(error), error, error.__traceback__)
+        if self._exit_args is not None:
+            return _exit_outcome(self._exit_args[0])
+        return _FINISHED
+
+    def at_exit(self):
+        if not self.active or os.getpid() != self.pid:
+            return
+        try:
+            outcome = self.outcome()
+            if self.run is not None:
+                self.run._close(outcome)
+            elif self.ended_run is not None and outcome.status != "finished":
+                self.ended_run._amend(outcome)
+        except Exception as error:
+            _warn("record how the run ended", error)
+        finally:
+            self.uninstall(exiting=True)
+
+    def uninstall(self, exiting=False):
+        global _watch
+        self.active = False
+        for owner, name, original, wrapper in reversed(self._restore):
+            if getattr(owner, name, None) is wrapper:  # replaced again since: leave theirs (ours passes through)
+                setattr(owner, name, original)
+        self._restore = []
+        if not exiting:
+            atexit.unregister(self.at_exit)
+        if _watch is self:
+            _watch = None
+
+
+_watch = None
+_own_runs = 0
+
+
+def _watch_run_started(run):
+    global _watch, _own_runs
+    _own_runs += 1
+    try:
+        if _watch is None:
+            _watch = _ExitWatch()
+        _watch.run = run
+        _watch.ended_run = None
+    except Exception as error:
+        _warn("watch how the script ends", error)
+
+
+def _watch_run_ended(run, left_block):
+    """A single-run script's run that ended by leaving its `with` block still takes the script's
+    outcome if the script fails after it, as under `trackside run`; otherwise the watch ends here."""
+    watch = _watch
+    if watch is None or watch.run is not run:
+        return
+    watch.run = None
+    if left_block and _own_runs == 1 and watch.pid == os.getpid():
+        watch.ended_run = run
+    else:
+        watch.uninstall()
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -391,7 +695,8 @@ class Run:
         self._lock = threading.Lock()
         self._fd = None
         self._ended = False
-        self._failure = None
+        self._output = None
+        self._tees = []
         self._started_at = _now_iso()
 
     # -- writing
@@ -410,6 +715,8 @@ class Run:
 
     def _after_fork(self):
         self._lock = threading.Lock()
+        if self._output is not None:
+            self._output.after_fork()
 
     # -- the API
 
@@ -491,14 +798,61 @@ class Run:
 
     # -- lifecycle of runs this client created
 
-    def _write_status(self, status, exit_code=None, message=None):
+    def _write_status(self, outcome):
+        running = outcome is None
         _write_json_atomic(os.path.join(self.dir, "status.json"), {
-            "version": PROTOCOL_VERSION, "status": status, "pid": os.getpid(), "exitCode": exit_code,
-            "signal": None, "startedAt": self._started_at,
-            "endedAt": None if status == "running" else _now_iso(), "message": message})
+            "version": PROTOCOL_VERSION, "status": "running" if running else outcome.status, "pid": os.getpid(),
+            "exitCode": None if running else outcome.exit_code, "signal": None if running else outcome.signal,
+            "startedAt": self._started_at, "endedAt": None if running else _now_iso(),
+            "message": None if running else outcome.message})
+
+    def _start_output(self):
+        try:
+            self._output = _OutputLog(os.path.join(self.dir, "output.log"))
+        except Exception as error:
+            _warn("create output.log", error)
+            return
+        pairs = []
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name, None)
+            if stream is None:
+                continue
+            if isinstance(stream, _OutputTee):  # left behind by an earlier run (redirect_stdout restored it)
+                stream = stream._trackside_stream
+            tee = _OutputTee(stream, self._output)
+            setattr(sys, name, tee)
+            pairs.append((stream, tee))
+        self._tees = pairs
+        _point_logging_handlers(pairs)
+
+    def _stop_output(self, traceback_text=None):
+        """Puts sys.stdout and sys.stderr back (where still ours), adds the traceback unless it was
+        printed already, and closes output.log."""
+        output, pairs = self._output, self._tees
+        self._output, self._tees = None, []
+        if output is None:
+            return
+        if traceback_text and output.shows(traceback_text.rstrip("\n").rsplit("\n", 1)[-1]):
+            traceback_text = None
+        for stream, tee in pairs:
+            tee._trackside_log = None
+            for attribute in ("stdout", "stderr"):
+                if getattr(sys, attribute, None) is tee:
+                    setattr(sys, attribute, stream)
+        _point_logging_handlers([(tee, stream) for stream, tee in pairs])
+        try:
+            if traceback_text:
+                output.append(traceback_text)
+            output.close()
+        except Exception as error:
+            _warn("write output.log", error)
 
     def end(self, status="finished", message=None):
         """Ends a run this client started (runs started by the launcher are ended by the launcher)."""
+        code = {"finished": 0, "killed": 130}.get(status, 1)
+        self._close(_Outcome(status, code, None, message or "exited with code %d" % code, None))
+
+    def _close(self, outcome, left_block=False):
         global _active
         with _state_lock:
             if self._ended:
@@ -512,24 +866,30 @@ class Run:
                 self._fd = None
         if not self.owned:
             return
-        if self._failure and status == "finished":
-            status, message = self._failure
+        self._stop_output(outcome.traceback)
         try:
-            code = {"finished": 0, "killed": 130}.get(status, 1)
-            self._write_status(status, code, message or ("exited with code %d" % code))
+            self._write_status(outcome)
+        except Exception as error:
+            _warn("write the run status", error)
+        _watch_run_ended(self, left_block)
+
+    def _amend(self, outcome):
+        try:
+            if outcome.traceback:
+                with open(os.path.join(self.dir, "output.log"), "a", encoding="utf-8", errors="replace") as handle:
+                    handle.write(outcome.traceback)
+            self._write_status(outcome)
         except Exception as error:
             _warn("write the run status", error)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, exc_type, exc, _tb):
+    def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
-            self.end("finished")
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self.end("killed", "stopped by Ctrl-C")
+            self._close(_FINISHED, left_block=True)
         else:
-            self.end("failed", "%s: %s" % (exc_type.__name__, exc))
+            self._close(_exception_outcome(exc_type, exc, tb))
         return False
 
 
@@ -554,9 +914,9 @@ def _create_own_run(experiment, name, params):
         else {"kind": "local", "jobId": None, "node": None},
     }
     _write_json_atomic(os.path.join(run_dir, "run.json"), info)
-    run._write_status("running")
-    atexit.register(run.end)
-    _chain_excepthook()
+    run._write_status(None)
+    run._start_output()
+    _watch_run_started(run)
     return run
 
 
@@ -566,29 +926,6 @@ def _attach_launched_run():
         return None
     workspace = os.environ.get("TRACKSIDE_WORKSPACE") or _find_workspace(os.path.dirname(os.path.dirname(run_dir)))
     return Run(run_dir, os.environ.get("TRACKSIDE_RUN_ID") or os.path.basename(run_dir), workspace, owned=False)
-
-
-_hook_installed = False
-
-
-def _chain_excepthook():
-    """An exception that ends the script marks the run failed (then the usual traceback prints)."""
-    global _hook_installed
-    if _hook_installed:
-        return
-    _hook_installed = True
-    previous = sys.excepthook
-
-    def hook(exc_type, exc, tb):
-        run = _active
-        if run is not None and run.owned:
-            if issubclass(exc_type, KeyboardInterrupt):
-                run._failure = ("killed", "stopped by Ctrl-C")
-            else:
-                run._failure = ("failed", "%s: %s" % (exc_type.__name__, exc))
-        previous(exc_type, exc, tb)
-
-    sys.excepthook = hook
 
 
 def start_run(experiment=None, name=None, params=None):
