@@ -2,7 +2,7 @@
 // the assets they load at run time (the Python client, webview stylesheets).
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -28,25 +28,48 @@ const cliCommandModules = [
 ];
 
 /**
- * In the dispatcher, `import('./commands/x')` loads the built dist/cli/x.js at run time, through
- * src/cli/command-bundle.ts (a plain require, with V8's code cache).
+ * Libraries too big to load with every command: each is built once as dist/cli/lib-<name>.js and
+ * loaded on first use. zod is most of a command's code, yet `trackside run` only needs it to read
+ * what a Python probe printed or a hash cache, after its command started (or never).
  */
-const cliCommandsExternal = {
-  name: 'cli-commands-external',
+const cliLibraries = ['zod'];
+
+/** The module that loads the built file dist/cli/<file> at run time (a require with V8's code cache). */
+function runtimeBundle(file) {
+  return {
+    contents: [
+      "const { join } = require('node:path');",
+      "const { loadCommandBundle } = require('./command-bundle');",
+      `module.exports = loadCommandBundle(join(__dirname, 'cli', ${JSON.stringify(file)}));`,
+    ].join('\n'),
+    resolveDir: join(process.cwd(), 'src', 'cli'),
+    loader: 'js',
+  };
+}
+
+/**
+ * In the dispatcher, `import('./commands/x')` loads the built dist/cli/x.js at run time, through
+ * src/cli/command-bundle.ts; so does a command's `import('./y')` of another command (run → submit
+ * for --slurm), instead of carrying that command's code along. `zod` resolves to its library bundle.
+ */
+const cliRuntimeModules = {
+  name: 'cli-runtime-modules',
   setup(build) {
     build.onResolve({ filter: /^\.\/commands\/[\w-]+$/ }, (args) => ({
-      path: args.path.slice('./commands/'.length),
-      namespace: 'cli-command',
+      path: `${args.path.slice('./commands/'.length)}.js`,
+      namespace: 'cli-runtime',
     }));
-    build.onLoad({ filter: /.*/, namespace: 'cli-command' }, (args) => ({
-      contents: [
-        "const { join } = require('node:path');",
-        "const { loadCommandBundle } = require('./command-bundle');",
-        `module.exports = loadCommandBundle(join(__dirname, 'cli', ${JSON.stringify(`${args.path}.js`)}));`,
-      ].join('\n'),
-      resolveDir: join(process.cwd(), 'src', 'cli'),
-      loader: 'js',
+    build.onResolve({ filter: /^\.\/[\w-]+$/ }, (args) => {
+      const name = args.path.slice(2);
+      const fromCommand = dirname(args.importer) === join(process.cwd(), 'src', 'cli', 'commands');
+      if (args.kind !== 'dynamic-import' || !fromCommand || !cliCommandModules.includes(name)) return undefined;
+      return { path: `${name}.js`, namespace: 'cli-runtime' };
+    });
+    build.onResolve({ filter: new RegExp(`^(${cliLibraries.join('|')})$`) }, (args) => ({
+      path: `lib-${args.path}.js`,
+      namespace: 'cli-runtime',
     }));
+    build.onLoad({ filter: /.*/, namespace: 'cli-runtime' }, (args) => runtimeBundle(args.path));
   },
 };
 
@@ -73,7 +96,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [cliCommandsExternal],
+    plugins: [cliRuntimeModules],
   },
   {
     ...common,
@@ -83,10 +106,19 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['better-sqlite3'],
+    plugins: [cliRuntimeModules],
     // The code finds dist/python/ and dist/runtime/ beside its own file, as it does in dist/cli.js
     // and dist/extension.js: in dist/cli/ its directory is the one above.
     banner: { js: 'const __distDirname = require("node:path").dirname(__dirname);' },
     define: { __dirname: '__distDirname' },
+  },
+  {
+    ...common,
+    entryPoints: cliLibraries.map((name) => ({ in: name, out: `lib-${name}` })),
+    outdir: 'dist/cli',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,

@@ -29,14 +29,18 @@ export async function benchLauncher(): Promise<BenchResult[]> {
   try {
     const plain: number[] = [];
     const tracked: number[] = [];
+    // Not part of the goal: how much of the added time is Node starting at all (an empty script).
+    const nodeAlone: number[] = [];
     timeCommand(process.execPath, [CLI, 'run', '--', 'true'], workspace); // warm the file cache
     for (let i = 0; i < RUNS; i++) {
       plain.push(timeCommand('true', [], workspace));
       tracked.push(timeCommand(process.execPath, [CLI, 'run', '--', 'true'], workspace));
+      nodeAlone.push(timeCommand(process.execPath, ['-e', ''], workspace));
     }
     const baseline = median(plain);
     const value = median(tracked);
     const added = value - baseline;
+    const nodeStart = median(nodeAlone) - baseline;
     return [
       {
         name: `launcher: trackside run -- true (median of ${RUNS})`,
@@ -44,7 +48,7 @@ export async function benchLauncher(): Promise<BenchResult[]> {
         unit: 'ms',
         baseline: Math.round(baseline * 10) / 10,
         ratio: Math.round((value / baseline) * 10) / 10,
-        goal: `≤ ${GOAL_ADDED_MS} ms added (added ${added.toFixed(1)} ms)`,
+        goal: `≤ ${GOAL_ADDED_MS} ms added (added ${added.toFixed(1)} ms, of which Node's own start ${nodeStart.toFixed(1)} ms)`,
         pass: added <= GOAL_ADDED_MS,
       },
     ];

@@ -51,14 +51,27 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+/**
+ * Each command is its own bundle with its own copy of the CliError class, so `instanceof` against
+ * this file's copy misses the errors commands throw: they are recognised by name and exit code.
+ */
+function asCliError(error: unknown): CliError | null {
+  if (error instanceof CliError) return error;
+  const candidate = error as Partial<CliError> | null;
+  return error instanceof Error && candidate?.name === 'CliError' && Number.isInteger(candidate.exitCode)
+    ? (error as CliError)
+    : null;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof CliError) {
-      process.stderr.write(`trackside: ${error.message}\n`);
-      process.exitCode = error.exitCode;
+    const cliError = asCliError(error);
+    if (cliError) {
+      process.stderr.write(`trackside: ${cliError.message}\n`);
+      process.exitCode = cliError.exitCode;
     } else {
       process.stderr.write(
         `trackside: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

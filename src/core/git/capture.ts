@@ -1,15 +1,19 @@
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import type { GitInfo } from '../runs/protocol';
+import { gitCommandEnvironment, mayBeInWorkTree, readGit, spawnGit } from './git-process';
+import { parseStatusV2 } from './status-v2';
 import { stripUrlCredentials } from './remote-url';
 
 /**
  * Reads the git state a run starts from: commit, branch, dirty flag, untracked files, remote, and
  * the uncommitted diff. Read-only: `GIT_OPTIONAL_LOCKS=0` keeps `git status` from taking the index
  * lock, so a capture never collides with the user's own git commands.
+ *
+ * It runs before the user's command starts, so it is kept short: `git status --porcelain=v2
+ * --branch` gives the commit, branch and changed files at once, beside `rev-parse --show-toplevel`
+ * and the remotes, then the diff is written. Outside any repository no git process starts at all.
  */
 
 export interface GitCapture {
@@ -21,32 +25,6 @@ export interface GitCapture {
 }
 
 /**
- * Variables simple-git refuses to run with (it guards against command injection through them). VS Code's
- * git extension sets GIT_ASKPASS in every terminal and task, so a run started from the editor would
- * otherwise record no commit at all. The capture only reads and never prompts, so none of them is needed.
- */
-const PROMPT_AND_EDITOR_VARIABLES = ['GIT_ASKPASS', 'SSH_ASKPASS', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'EDITOR'];
-
-const GIT_ENV = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !PROMPT_AND_EDITOR_VARIABLES.includes(key))),
-  GIT_OPTIONAL_LOCKS: '0',
-  GIT_TERMINAL_PROMPT: '0',
-  LC_ALL: 'C',
-};
-
-function gitAt(cwd: string, timeoutMs: number): SimpleGit {
-  return simpleGit({ baseDir: cwd, timeout: { block: timeoutMs } }).env(GIT_ENV);
-}
-
-async function optional<T>(work: Promise<T>): Promise<T | null> {
-  try {
-    return await work;
-  } catch {
-    return null;
-  }
-}
-
-/**
  * Captures git state for `cwd`; resolves to null when `cwd` is not inside a work tree (or git is
  * not installed). When `patchPath` is given, `git diff HEAD` (staged and unstaged changes, binary
  * safe) is streamed there; an empty diff leaves no file.
@@ -55,30 +33,37 @@ export async function captureGit(
   cwd: string,
   options: { patchPath?: string; timeoutMs?: number } = {},
 ): Promise<GitCapture | null> {
+  const env = gitCommandEnvironment(process.env);
+  if (!mayBeInWorkTree(cwd, env)) return null;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const git = gitAt(cwd, timeoutMs);
-  const root = await optional(git.revparse(['--show-toplevel']));
-  if (!root) return null;
-  const [commit, branch, status, remotes] = await Promise.all([
-    optional(git.revparse(['--verify', '-q', 'HEAD'])),
-    optional(git.raw(['symbolic-ref', '--short', '-q', 'HEAD'])),
-    optional(git.status(['--untracked-files=all'])),
-    optional(git.raw(['config', '--get-regexp', '^remote\\..*\\.url$'])),
+  const git = (args: string[]): Promise<Buffer | null> => readGit(cwd, args, env, timeoutMs);
+  const [root, statusOutput, remotes] = await Promise.all([
+    git(['rev-parse', '--show-toplevel']),
+    git(['status', '--porcelain=v2', '--branch', '--untracked-files=all', '-z']),
+    git(['config', '--get-regexp', '^remote\\..*\\.url$']),
   ]);
-  const headCommit = commit?.trim() || null;
+  if (root === null) return null;
+  const status = statusOutput ? parseStatusV2(statusOutput.toString('utf8')) : null;
+  // Without a readable status (a timeout in a huge work tree), commit and branch are still asked for.
+  const [commit, branch] = status
+    ? [status.commit, status.branch]
+    : await Promise.all([
+        git(['rev-parse', '--verify', '-q', 'HEAD']).then((out) => out?.toString().trim() || null),
+        git(['symbolic-ref', '--short', '-q', 'HEAD']).then((out) => out?.toString().trim() || null),
+      ]);
+  // After the status, never beside it: the patch file may lie in the work tree, and would be listed as untracked.
   const patchWritten = options.patchPath
-    ? await writePatch(cwd, options.patchPath, headCommit !== null, timeoutMs)
+    ? await writePatch(cwd, options.patchPath, commit !== null ? 'HEAD' : '--cached', env, timeoutMs)
     : false;
-  const untracked = status ? [...status.not_added].sort() : [];
-  const trackedChanges = status ? status.files.some((f) => f.index !== '?' || f.working_dir !== '?') : false;
+  const untracked = status ? [...status.untracked].sort() : [];
   return {
-    root: root.trim(),
+    root: root.toString('utf8').trim(),
     patchWritten,
     info: {
-      commit: headCommit,
-      branch: branch?.trim() || null,
-      dirty: trackedChanges || untracked.length > 0 || patchWritten,
-      remote: pickRemote(remotes ?? ''),
+      commit,
+      branch,
+      dirty: (status?.trackedChanges ?? false) || untracked.length > 0 || patchWritten,
+      remote: pickRemote(remotes?.toString('utf8') ?? ''),
       untracked,
     },
   };
@@ -96,24 +81,29 @@ export function pickRemote(configOutput: string): string | null {
 }
 
 /**
- * simple-git hands back output as a decoded string, which would corrupt non-UTF-8 text in a diff;
- * the patch is therefore streamed as raw bytes from git straight into the file.
+ * The patch is streamed as raw bytes from git straight into the file: decoding it as text would
+ * corrupt non-UTF-8 content in a diff.
  */
-async function writePatch(cwd: string, patchPath: string, hasHead: boolean, timeoutMs: number): Promise<boolean> {
-  const args = ['diff', '--binary', '--no-color', '--no-ext-diff', hasHead ? 'HEAD' : '--cached'];
-  const child = spawn('git', args, { cwd, env: GIT_ENV, stdio: ['ignore', 'pipe', 'ignore'] });
+async function writePatch(
+  cwd: string,
+  patchPath: string,
+  against: 'HEAD' | '--cached',
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<boolean> {
+  const child = spawnGit(cwd, ['diff', '--binary', '--no-color', '--no-ext-diff', against], env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const exited = new Promise<number | null>((resolve) => {
     child.on('error', () => resolve(null));
     child.on('close', (code) => resolve(code));
   });
-  const written = pipeline(child.stdout, createWriteStream(patchPath)).then(
+  const written = pipeline(child.stdout!, createWriteStream(patchPath)).then(
     () => true,
     () => false,
   );
   const [code, ok] = await Promise.all([exited, written]);
   clearTimeout(timer);
-  const size = await optional(stat(patchPath));
+  const size = await stat(patchPath).catch(() => null);
   if (code !== 0 || !ok || !size || size.size === 0) {
     await unlink(patchPath).catch(() => undefined);
     return false;

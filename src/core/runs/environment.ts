@@ -37,10 +37,22 @@ for name, dists in names:
 sys.stdout.write(json.dumps(out))
 `;
 
-/** zod is loaded only when a probe runs: non-Python commands start without building schemas. */
-async function probeSchema() {
+async function buildProbeSchema() {
   const { z } = await import('zod');
   return z.object({ executable: z.string(), version: z.string(), packages: z.record(z.string(), z.string()) });
+}
+
+let probeSchema: ReturnType<typeof buildProbeSchema> | null = null;
+
+/**
+ * Loads zod and builds the schema the probe's answer is checked with; later calls share the one
+ * load. Non-Python commands never load it. A caller that starts a command meanwhile calls it once
+ * that command runs, so that loading zod (several milliseconds) delays neither its start nor the
+ * end of the run; otherwise it is loaded when the answer arrives.
+ */
+export function loadProbeSchema(): ReturnType<typeof buildProbeSchema> {
+  probeSchema ??= buildProbeSchema();
+  return probeSchema;
 }
 
 interface ProbeResult {
@@ -71,12 +83,29 @@ export function baseEnvironment(): Environment {
   };
 }
 
+/** The interpreter a command's packages are probed with, or null when it runs no Python. */
+function probedInterpreter(shape: CommandShape): string | null {
+  return shape.kind === 'python' ? (shape.interpreter ?? 'python3') : null;
+}
+
+/** True when completing the environment needs the interpreter probe (a short subprocess). */
+export function environmentNeedsProbe(shape: CommandShape): boolean {
+  return probedInterpreter(shape) !== null;
+}
+
+/**
+ * What is known without starting any process: the machine, Node, and the interpreter as the command
+ * names it. It is also what a run records when the probe fails.
+ */
+export function environmentBeforeProbe(shape: CommandShape): Environment {
+  return { ...baseEnvironment(), interpreter: probedInterpreter(shape) };
+}
+
 /** The machine, Node, and for Python commands the interpreter and package versions (one short subprocess). */
 export async function captureEnvironment(options: EnvironmentOptions): Promise<Environment> {
-  const environment = baseEnvironment();
-  const interpreter = options.shape.kind === 'python' ? (options.shape.interpreter ?? 'python3') : null;
+  const environment = environmentBeforeProbe(options.shape);
+  const interpreter = environment.interpreter;
   if (!interpreter) return environment;
-  environment.interpreter = interpreter;
   const names = (options.packages ?? DEFAULT_PACKAGES).map((name) => [name, DISTRIBUTIONS[name] ?? [name]]);
   const probe = await runProbe(interpreter, JSON.stringify(names), options);
   if (probe) {
@@ -88,7 +117,6 @@ export async function captureEnvironment(options: EnvironmentOptions): Promise<E
 }
 
 function runProbe(interpreter: string, names: string, options: EnvironmentOptions): Promise<ProbeResult | null> {
-  const schema = probeSchema();
   return new Promise((resolve) => {
     execFile(
       interpreter,
@@ -101,7 +129,7 @@ function runProbe(interpreter: string, names: string, options: EnvironmentOption
       },
       (error, stdout) => {
         if (error) return resolve(null);
-        schema.then(
+        loadProbeSchema().then(
           (probe) => {
             try {
               const parsed = probe.safeParse(JSON.parse(stdout));

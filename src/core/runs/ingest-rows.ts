@@ -15,8 +15,11 @@ import { RunFile, type RunInfo } from './protocol';
 /** The tag whose value is the run's note, so notes live in the run folder like everything else. */
 export const NOTE_TAG = 'note';
 
-/** Inserts the run from its run.json unless another ingester already did. Returns its pk. */
-export function insertRunRow(store: IndexStore, info: RunInfo): number {
+/**
+ * Inserts the run from its run.json unless another ingester already did. Returns its pk.
+ * `runJsonFingerprint` is that of the run.json `info` was read from (taken before reading it).
+ */
+export function insertRunRow(store: IndexStore, info: RunInfo, runJsonFingerprint: string | null = null): number {
   const s = store.statements;
   return store.db
     .transaction(() => {
@@ -46,7 +49,48 @@ export function insertRunRow(store: IndexStore, info: RunInfo): number {
       for (const [key, value] of Object.entries(info.params)) s.upsertParam.run(pk, key, ...paramColumns(value));
       s.insertOffset.run(pk, RunFile.events);
       s.insertOffset.run(pk, RunFile.status);
+      s.insertOffset.run(pk, RunFile.run);
+      s.setFingerprint.run(runJsonFingerprint, pk, RunFile.run);
       return pk;
+    })
+    .immediate();
+}
+
+/**
+ * Brings what a run recorded of its start up to date with a run.json written again: the launcher
+ * rewrites it once the interpreter probe has answered (the command already runs by then), a queued
+ * or Slurm run's launcher adopts its folder with the git state and machine of its own start, and an
+ * ended Slurm job gets its node. Experiment, name and params stay as first indexed: a rename goes
+ * through annotations. Returns true when a column changed.
+ */
+export function updateRunStart(store: IndexStore, pk: number, info: RunInfo, runJsonFingerprint: string): boolean {
+  const s = store.statements;
+  const values = {
+    pk,
+    hostname: info.environment.hostname,
+    gitCommit: info.git?.commit ?? null,
+    gitBranch: info.git?.branch ?? null,
+    gitDirty: info.git ? (info.git.dirty ? 1 : 0) : null,
+    gitRemote: info.git?.remote ?? null,
+    environmentJson: JSON.stringify(info.environment),
+    placementJson: JSON.stringify(info.placement),
+  };
+  return store.db
+    .transaction(() => {
+      const changed = store
+        .query(
+          `UPDATE runs SET hostname = @hostname, git_commit = @gitCommit, git_branch = @gitBranch,
+             git_dirty = @gitDirty, git_remote = @gitRemote, environment_json = @environmentJson,
+             placement_json = @placementJson
+           WHERE pk = @pk AND (hostname IS NOT @hostname OR git_commit IS NOT @gitCommit
+             OR git_branch IS NOT @gitBranch OR git_dirty IS NOT @gitDirty OR git_remote IS NOT @gitRemote
+             OR environment_json IS NOT @environmentJson OR placement_json IS NOT @placementJson)`,
+        )
+        .run(values).changes;
+      // Runs indexed before run.json was fingerprinted have no row for it yet.
+      s.insertOffset.run(pk, RunFile.run);
+      s.setFingerprint.run(runJsonFingerprint, pk, RunFile.run);
+      return changed > 0;
     })
     .immediate();
 }

@@ -4,7 +4,7 @@ import type { IndexStore } from '../store/database';
 import { RunFileError } from './errors';
 import { ingestAnnotations } from './ingest-annotations';
 import { effectiveStatus, isProcessAlive } from './ingest-status';
-import { applyEventChunk, deleteRunRows, insertRunRow, writeStatus } from './ingest-rows';
+import { applyEventChunk, deleteRunRows, insertRunRow, updateRunStart, writeStatus } from './ingest-rows';
 import { RunFile, type RunStatus } from './protocol';
 import { listRunIds, readEventsFrom, readRunInfo, readRunStatus, runsRoot } from './reader';
 
@@ -80,11 +80,13 @@ export async function ingestRun(
   let state = store.statements.runState.get(runId);
   if (!state) {
     try {
+      // Taken before the read: a run.json replaced meanwhile then differs from it and is read again.
+      const fingerprint = await fileFingerprint(join(runDir, RunFile.run));
       const info = await readRunInfo(runDir);
       if (info.id !== runId) {
         return { ...result, outcome: 'invalid', problem: `run.json names run ${info.id}, not its folder ${runId}` };
       }
-      insertRunRow(store, info);
+      insertRunRow(store, info, fingerprint);
     } catch (error) {
       if (!(error instanceof RunFileError)) throw error;
       if (error.reason === 'unreadable' && !(await fileFingerprint(join(runDir, RunFile.run)))) {
@@ -94,6 +96,10 @@ export async function ingestRun(
     }
     state = store.statements.runState.get(runId);
     if (!state) return { ...result, outcome: 'removed' };
+    result.changed = true;
+  } else if (await ingestRunInfo(store, runDir, runId, state.pk)) {
+    // The host may have changed (a Slurm node adopted the run): the status check below needs the new one.
+    state = store.statements.runState.get(runId) ?? state;
     result.changed = true;
   }
 
@@ -121,6 +127,22 @@ export async function ingestRun(
     result.changed = true;
   }
   return result;
+}
+
+/** Re-reads a run.json written again since it was indexed (see updateRunStart). */
+async function ingestRunInfo(store: IndexStore, runDir: string, runId: string, pk: number): Promise<boolean> {
+  const fingerprint = await fileFingerprint(join(runDir, RunFile.run));
+  if (fingerprint === null || fingerprint === store.statements.fingerprint.get(pk, RunFile.run)) return false;
+  let info;
+  try {
+    info = await readRunInfo(runDir);
+  } catch (error) {
+    if (!(error instanceof RunFileError)) throw error;
+    // A run.json that does not parse leaves the last good one in the index.
+    return false;
+  }
+  if (info.id !== runId) return false;
+  return updateRunStart(store, pk, info, fingerprint);
 }
 
 async function ingestStatus(

@@ -10,9 +10,8 @@ import { OutputLineSplitter } from './output-lines';
 import { PROTOCOL_VERSION } from './folder-layout';
 import type { RunEvent, RunStatus } from './protocol';
 import { outcomeOf, type RunOutcome } from './run-outcome';
-import { prepareRun, type RunSetupOptions } from './run-setup';
+import { beginRun, type RunSetupOptions, type StartingRun } from './run-setup';
 import { StdoutMetricParser, type MetricPattern } from './stdout-metrics';
-import { argvInputArtifacts } from '../lineage/argv-inputs';
 
 /**
  * The launcher: one tracked run of one command, for the CLI, the editor's task and Slurm jobs
@@ -59,7 +58,7 @@ const NOT_EXECUTABLE_EXIT = 126;
 export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   // Resolved first: without the client there is nothing to run, and no run folder should be left behind.
   const clientDir = pythonClientDir();
-  const run = await prepareRun(options);
+  const run = await beginRun(options);
   const terminal = options.terminal ?? { stdout: process.stdout, stderr: process.stderr };
   const output = openSync(run.folder.path('output'), 'a');
   const events = run.folder.openEvents();
@@ -136,10 +135,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   const forwarder = new SignalForwarder(pid);
   const detach = options.forwardSignals === false || !pid ? () => undefined : forwarder.attach();
   // Files and folders named on the command line are recorded as inputs, hashed while the command runs.
-  const argvInputs = argvInputArtifacts(run.shape.scriptArgs, run.cwd, run.workspaceRoot).then(
-    (found) => events.appendAll(found),
-    () => undefined,
-  );
+  const argvInputs = recordArgvInputs(run, events);
   const startError = await started(child);
   if (startError) {
     detach();
@@ -149,6 +145,8 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
       : `cannot start ${program}: ${startError.message}`;
     await drained;
     await argvInputs;
+    // run.json is complete before status.json says the run ended.
+    await run.completed;
     metrics.finish();
     writeSync(output, `trackside: ${text}\n`);
     terminal.stderr.write(`trackside: ${text}\n`);
@@ -159,7 +157,9 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     return { runId: run.id, runDir: run.folder.dir, status: 'failed', exitCode, signal: null, message: text };
   }
 
-  await run.folder.writeStatus(status({ pid }));
+  // status.json is written synchronously, here and at the end: a short command is over in
+  // milliseconds, and a trip through the thread pool per file operation would add to each run.
+  run.folder.writeStatusSync(status({ pid }));
   options.onStarted?.({
     runId: run.id,
     runDir: run.folder.dir,
@@ -175,10 +175,11 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   child.stderr?.destroy();
   detach();
   await argvInputs;
+  await run.completed;
   metrics.finish();
   closeSync(output);
   const outcome = outcomeOf(code, signal, forwarder.interruptedBy, lastErrorLine);
-  await run.folder.writeStatus(
+  run.folder.writeStatusSync(
     status({
       status: outcome.status,
       pid,
@@ -189,6 +190,20 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     }),
   );
   return { runId: run.id, runDir: run.folder.dir, ...outcome };
+}
+
+/**
+ * Only arguments that look like paths can name inputs; without one, the hasher (and the hash cache's
+ * schema) is not even loaded.
+ */
+async function recordArgvInputs(run: StartingRun, events: EventAppender): Promise<void> {
+  if (!run.shape.scriptArgs.some((arg) => /[/\\.]/.test(arg))) return;
+  try {
+    const { argvInputArtifacts } = await import('../lineage/argv-inputs');
+    events.appendAll(await argvInputArtifacts(run.shape.scriptArgs, run.cwd, run.workspaceRoot));
+  } catch {
+    // Inputs that cannot be hashed are left out; the run itself goes on.
+  }
 }
 
 function started(child: ChildProcess): Promise<NodeJS.ErrnoException | null> {
