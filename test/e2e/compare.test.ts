@@ -16,7 +16,7 @@ import { copyDemoWorkspace } from './fixtures/workspace';
 import { ConsoleLog } from './harness/chromium';
 import { resultsDir } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { stepTimeout } from './harness/workbench';
+import { openQuickInput, paletteCommand, stepTimeout } from './harness/workbench';
 
 // A user compares three runs: the table shows what the index holds, sorts, filters and exports; the
 // overlay draws a line per run; a live run's new points reach the chart; a window reload brings the
@@ -76,15 +76,7 @@ const rowNames = (view: FrameLocator) => table(view).locator('.row .cell[data-co
  * title without it.
  */
 async function commandWithPick(page: Page, title: string, expected: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input.input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ timeout: stepTimeout });
-  await input.fill(`>${title}`);
-  await page
-    .locator('.quick-input-list .monaco-list-row')
-    .filter({ hasText: title })
-    .first()
-    .click({ timeout: stepTimeout });
+  await paletteCommand(page, title);
   await page
     .locator('.quick-input-list .monaco-list-row')
     .filter({ hasText: expected })
@@ -261,14 +253,7 @@ suite.test(
 /** Picks a colour theme the way a user does: the palette's "Preferences: Color Theme", then the theme. */
 async function setTheme(page: Page, theme: string): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ timeout: stepTimeout });
-  await input.fill('>Preferences: Color Theme');
-  await page
-    .locator('.quick-input-list .monaco-list-row')
-    .filter({ hasText: 'Preferences: Color Theme' })
-    .first()
-    .click({ timeout: stepTimeout });
+  await paletteCommand(page, 'Preferences: Color Theme');
   // The same quick input now lists the themes.
   await page
     .locator('.quick-input-list .monaco-list-row')
@@ -330,8 +315,7 @@ suite.test(
       predicate: (frame) => frame === page.mainFrame(),
       timeout: stepTimeout,
     });
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input.input').fill('>Developer: Reload Window');
+    await (await openQuickInput(page, 'F1')).fill('>Developer: Reload Window');
     await page
       .locator('.quick-input-list .monaco-list-row')
       .filter({ hasText: 'Developer: Reload Window' })

@@ -6,7 +6,6 @@ import type { Locator, Page } from 'playwright-core';
 import { computeScript, computeWorkspace, holdRuns, releaseRuns } from './fixtures/compute-workspace';
 import {
   clickCodeLens,
-  contextMenu,
   inlineAction,
   escapeRegExp,
   nameOf,
@@ -17,7 +16,7 @@ import {
 } from './fixtures/compute-steps';
 import { workbenchSuite } from './harness/suite';
 import type { Workbench } from './harness/workbench';
-import { stepTimeout } from './harness/workbench';
+import { contextMenu, stepTimeout } from './harness/workbench';
 
 // Issue 9, the local queue and sweeps as a user clicks: queue runs beside Run, watch them wait
 // their turn, reorder and cancel them, reload the window while one waits, and run a sweep file
@@ -228,6 +227,9 @@ suite.test('a sweep file runs its trials through the queue, grouped under the sw
   // The sweep row's inline action opens the compare panel on its four trials.
   await inlineAction(view.locator('.monaco-list-row[aria-label^="sweep lr, "]'), 'Compare Sweep Runs');
   await page.locator('.tabs-container .tab.active', { hasText: 'Compare 4 Runs' }).waitFor({ timeout: stepTimeout });
+  const names = workbench.webviewFrame().locator('trackside-runs-table [role="grid"] .row .cell[data-column="name"]');
+  await names.nth(3).waitFor({ timeout: stepTimeout });
+  assert.deepEqual((await names.allInnerTexts()).sort(), ['lr #1', 'lr #2', 'lr #3', 'lr #4']);
 });
 
 suite.test('an invalid sweep file shows the problem with its line, and runs nothing', async (session) => {

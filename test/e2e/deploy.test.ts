@@ -22,7 +22,7 @@ import { SYSTEM_PYTHON } from '../fixtures/deploy/trained-models';
 import { copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { stepTimeout, type Workbench } from './harness/workbench';
+import { contextMenu, openQuickInput, stepTimeout, type Workbench } from './harness/workbench';
 
 // A user with a trained, registered and pushed digits model deploys the push from the Models view
 // to a real Podman API, watches the Deployments view turn ready, sends a test request and reads the
@@ -141,25 +141,6 @@ async function pickQuickItem(workbench: Workbench, text: string): Promise<void> 
   await row.click();
 }
 
-/** Runs an item of a tree row's context menu. */
-async function contextMenu(workbench: Workbench, row: Locator, action: string): Promise<void> {
-  const item = workbench.page.getByRole('menuitem', { name: action, exact: true });
-  for (let attempt = 0; ; attempt++) {
-    await workbench.page.keyboard.press('Escape');
-    await row.click({ button: 'right' });
-    await item.waitFor({ timeout: stepTimeout });
-    // The menu ignores a click that comes while it opens (it guards against the right-click's release).
-    await sleep(300);
-    await item.click();
-    try {
-      await item.waitFor({ state: 'hidden', timeout: 2000 });
-      return;
-    } catch (error) {
-      if (attempt >= 2) throw error;
-    }
-  }
-}
-
 /** What the model predicts in-process for one row of 64 zeros (the prefilled test request). */
 function inProcessPredictionForZeros(): number {
   const script = 'import pickle, sys; m = pickle.load(open(sys.argv[1], "rb")); print(int(m.predict([[0.0] * 64])[0]))';
@@ -272,7 +253,7 @@ suite.test(
       (await push.getAttribute('aria-label')) ?? '',
       new RegExp(`${REPOSITORY}:v1 @${pushedDigest.slice(0, 19)}`),
     );
-    await contextMenu(workbench, push, 'Deploy…');
+    await contextMenu(workbench.page, push, 'Deploy…');
 
     await pickQuickItem(workbench, TARGET);
     // The name is proposed from the model's name.
@@ -313,7 +294,7 @@ suite.test(
 );
 
 suite.test('Send Test Request shows the prediction in a JSON document', async ({ workbench }) => {
-  await contextMenu(workbench, deploymentRow(workbench, 'ready'), 'Send Test Request');
+  await contextMenu(workbench.page, deploymentRow(workbench, 'ready'), 'Send Test Request');
   // A request document prefilled for the model's input shape (64 features), with a Send CodeLens on top.
   const lens = workbench.page.locator('.codelens-decoration a', { hasText: 'Send Test Request to' });
   await lens.waitFor({ timeout: stepTimeout });
@@ -352,7 +333,7 @@ suite.test(
     if ((await version.getAttribute('aria-expanded')) !== 'true') await version.click();
     const push = models.locator(`.monaco-list-row[aria-label^="pushed to "][aria-label*="${REPOSITORY}:v2 @"]`);
     await push.waitFor({ timeout: stepTimeout });
-    await contextMenu(workbench, push, 'Deploy…');
+    await contextMenu(workbench.page, push, 'Deploy…');
     await pickQuickItem(workbench, TARGET);
     // The proposed name is taken: the box says which version it replaces.
     await workbench.page
@@ -375,7 +356,7 @@ suite.test(
     );
     assert.deepEqual(deploymentsInLineage(), [servedAs('replaced', v1!), servedAs('ready', v2)]);
 
-    await contextMenu(workbench, v2Row, 'Roll Back to Previous Version');
+    await contextMenu(workbench.page, v2Row, 'Roll Back to Previous Version');
     const dialog = workbench.page.locator('.monaco-dialog-box');
     await dialog
       .filter({ hasText: `Roll back ${MODEL} on ${TARGET} from ${MODEL} v2 to ${MODEL} v1?` })
@@ -408,7 +389,7 @@ suite.test(
 
 suite.test('Undeploy removes the deployment from the view and from Podman', async ({ workbench }) => {
   const body = await workbench.openView('Trackside', 'Deployments');
-  await contextMenu(workbench, workbench.treeRow(`${MODEL}, ${MODEL} v1, ready`, body), 'Undeploy');
+  await contextMenu(workbench.page, workbench.treeRow(`${MODEL}, ${MODEL} v1, ready`, body), 'Undeploy');
   const dialog = workbench.page.locator('.monaco-dialog-box');
   await dialog.filter({ hasText: `Undeploy ${MODEL} from ${TARGET}?` }).waitFor({ timeout: stepTimeout });
   await dialog.locator('.monaco-button', { hasText: 'Undeploy' }).click();
@@ -441,8 +422,7 @@ suite.test(
   'a deployment from the palette whose port is taken ends failed, with its reason, next step and last log lines',
   async ({ workbench }) => {
     // This time from the palette, which offers the recorded pushes.
-    await workbench.page.keyboard.press('F1');
-    await workbench.page.locator('.quick-input-widget input.input').fill('>Trackside: Deploy…');
+    await (await openQuickInput(workbench.page, 'F1')).fill('>Trackside: Deploy…');
     await pickQuickItem(workbench, 'Trackside: Deploy…');
     await pickQuickItem(workbench, `${MODEL} v1`);
     await pickQuickItem(workbench, BUSY_TARGET);

@@ -7,7 +7,7 @@ import type { Locator, Page } from 'playwright-core';
 import { committedLine, editorWorkspace, holdFile, slowScript, uncommittedLine } from './fixtures/editor-workspace';
 import { workbenchSuite } from './harness/suite';
 import type { Workbench } from './harness/workbench';
-import { stepTimeout } from './harness/workbench';
+import { contextMenu, openQuickInput, paletteCommand, stepTimeout } from './harness/workbench';
 
 // Issue 4, as a user clicks: run a script from its CodeLens, watch it in the Experiments view, the
 // terminal and beside the code, then stop, rerun with other params, diff its code and reload the
@@ -42,9 +42,7 @@ const runs: { first?: string } = {};
 
 /** Opens a workspace file with Quick Open, as a user types its name. */
 async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ timeout: stepTimeout });
+  const input = await openQuickInput(page, 'Control+P');
   await input.fill(name);
   await page
     // Not a copy of the file that a code diff opened from a temp folder (Quick Open remembers it).
@@ -108,30 +106,6 @@ async function waitForNewRun(view: Locator, known: readonly string[], pattern: R
     new RegExp(`^(?!(?:${known.map((n) => n.replace(/[-]/g, '\\-')).join('|') || '\\u0000'}),)${pattern.source}`),
   );
   return label.split(',')[0]!;
-}
-
-/**
- * Right-clicks `row` and picks `action`. With `opens` (what the action shows, e.g. its quick pick),
- * the whole gesture is tried again when that does not appear: on a busy machine the menu can drop
- * the click. Only for actions that are safe to ask twice.
- */
-async function contextMenu(page: Page, row: Locator, action: string, opens?: Locator): Promise<void> {
-  const item = page.getByRole('menuitem', { name: action, exact: true });
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press('Escape');
-    await row.click({ button: 'right' });
-    await item.waitFor({ timeout: stepTimeout });
-    // The menu drops a click that comes as it opens (it guards against the right-click's own release).
-    await sleep(300);
-    await item.click();
-    try {
-      await item.waitFor({ state: 'hidden', timeout: 2000 });
-      if (opens) await opens.waitFor({ timeout: 5000 });
-      return;
-    } catch (error) {
-      if (attempt >= 2) throw error;
-    }
-  }
 }
 
 /** The quick pick of a run's params (Run with Parameters…, Rerun with Changed Params…). */
@@ -203,14 +177,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
 /** The dark theme, picked as a user does (the colorTheme user setting is not applied by code-server at start). */
 async function useDarkTheme(page: Page): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
-  await page.keyboard.press('F1');
-  await input.waitFor({ timeout: stepTimeout });
-  await input.fill('>Preferences: Color Theme');
-  await page
-    .locator('.quick-input-list .monaco-list-row')
-    .filter({ hasText: 'Preferences: Color Theme' })
-    .first()
-    .click({ timeout: stepTimeout });
+  await paletteCommand(page, 'Preferences: Color Theme');
   // The same quick input now lists the themes.
   const dark = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Dark Modern' }).first();
   await dark.waitFor({ timeout: stepTimeout });

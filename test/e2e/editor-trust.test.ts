@@ -5,7 +5,7 @@ import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { editorWorkspace, slowScript } from './fixtures/editor-workspace';
 import { workbenchSuite } from './harness/suite';
-import { stepTimeout } from './harness/workbench';
+import { openQuickInput, stepTimeout } from './harness/workbench';
 
 // Issue 4, workspace trust: a folder the user has not trusted opens in Restricted Mode, where
 // Trackside still lists runs but starts no process, and says why.
@@ -28,8 +28,7 @@ suite.test('in Restricted Mode the run command refuses and explains how to trust
   const { workbench, page } = session;
   await workbench.open();
   await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: stepTimeout });
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input.input');
+  const input = await openQuickInput(page, 'Control+P');
   await input.fill(slowScript);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: slowScript }).first().click();
   await page.locator('.tabs-container .tab.active', { hasText: slowScript }).waitFor({ timeout: stepTimeout });

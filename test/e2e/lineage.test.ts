@@ -8,7 +8,7 @@ import { RunInfoSchema, RunEventSchema, type ArtifactEvent } from '../../src/cor
 import { copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot, resultsDir } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { stepTimeout, type Workbench } from './harness/workbench';
+import { openQuickInput, paletteCommand, stepTimeout, type Workbench } from './harness/workbench';
 
 // A user trains the demo model (it logs its data file and its model), registers the model, and
 // follows the lineage: data → run → model version, with hashes; the run node opens the run view;
@@ -68,15 +68,7 @@ const suite = workbenchSuite('lineage', () => {
  * harness's runCommand waits for the palette to close, which a command that asks never lets happen.)
  */
 async function runCommandAndPick(workbench: Workbench, title: string, item: string): Promise<void> {
-  await workbench.page.keyboard.press('F1');
-  const input = workbench.page.locator('.quick-input-widget input.input');
-  await input.waitFor({ timeout: stepTimeout });
-  await input.fill(`>${title}`);
-  await workbench.page
-    .locator('.quick-input-list .monaco-list-row')
-    .filter({ has: workbench.page.locator('.label-name', { hasText: title }) })
-    .first()
-    .click({ timeout: stepTimeout });
+  await paletteCommand(workbench.page, title);
   await pickQuickItem(workbench, item);
 }
 
@@ -186,18 +178,11 @@ suite.test('"Export SVG" saves the graph as a standalone SVG file', async ({ wor
 });
 
 suite.test('"Find Models Trained on This File" lists the run and the model version', async ({ workbench }) => {
-  await workbench.page.keyboard.press('Control+P');
-  const input = workbench.page.locator('.quick-input-widget input.input');
+  const input = await openQuickInput(workbench.page, 'Control+P');
   await input.fill('digits.csv');
   await pickQuickItem(workbench, 'digits.csv');
   await workbench.activeTabTitle().filter({ hasText: 'digits.csv' }).waitFor({ timeout: stepTimeout });
-  await workbench.page.keyboard.press('F1');
-  await input.fill('>Trackside: Find Models Trained on This File');
-  await workbench.page
-    .locator('.quick-input-list .monaco-list-row')
-    .filter({ hasText: 'Find Models Trained on This File' })
-    .first()
-    .click({ timeout: stepTimeout });
+  await paletteCommand(workbench.page, 'Trackside: Find Models Trained on This File');
   const list = workbench.page.locator('.quick-input-list');
   await list.locator('.monaco-list-row').filter({ hasText: 'digits-logreg v1' }).waitFor({ timeout: stepTimeout });
   // The run's own row (the model version's row names it as its source too).

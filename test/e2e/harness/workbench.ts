@@ -1,11 +1,98 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import type { CodeServer } from './code-server';
 import { resultsDir } from './paths';
 
 /** How long a user-visible step may take before a test gives up (2-core CI machines, cold caches). */
 export const stepTimeout = 30_000;
+
+/**
+ * Opens the quick input with `key` (F1: commands, Control+P: files). A key pressed while a webview
+ * has the focus can be lost on a busy machine: it is pressed again, from the active editor tab,
+ * until the input shows.
+ */
+export async function openQuickInput(page: Page, key: 'F1' | 'Control+P'): Promise<Locator> {
+  const input = page.locator('.quick-input-widget input.input');
+  const deadline = Date.now() + stepTimeout;
+  for (;;) {
+    await page.keyboard.press(key);
+    try {
+      await input.waitFor({ timeout: 3000 });
+      return input;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      const tab = page.locator('.tabs-container .tab.active');
+      if ((await tab.count()) > 0) await tab.first().click();
+    }
+  }
+}
+
+/**
+ * Picks `title` in the command palette and leaves the quick input to what the command shows. The
+ * palette lists an extension's commands once the extension host has loaded it: until then it is
+ * opened again.
+ */
+export async function paletteCommand(page: Page, title: string): Promise<void> {
+  const row = page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: title }) })
+    .first();
+  const deadline = Date.now() + 2 * stepTimeout;
+  for (;;) {
+    const input = await openQuickInput(page, 'F1');
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
+  await row.click();
+}
+
+/**
+ * Right-clicks a tree row and chooses `action` in its context menu. On a busy machine the menu can
+ * open late (the right-click is made again), and it can leave a click on its item unanswered (it
+ * ignores a click that comes as it opens, and a view refresh can swallow one): the item is still
+ * highlighted then, and Enter chooses it, as a keyboard user would. With `opens` (what the action
+ * shows, e.g. its quick pick), the gesture is made again when that does not appear: only for
+ * actions that are safe to ask twice.
+ */
+export async function contextMenu(page: Page, row: Locator, action: string, opens?: Locator): Promise<void> {
+  const item = page.getByRole('menuitem', { name: action, exact: true });
+  const menu = page.locator('.context-view .monaco-menu');
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await row.click({ button: 'right' });
+    try {
+      await item.waitFor({ timeout: 5000 });
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      continue;
+    }
+    await sleep(300);
+    await item.click();
+    const closed = await menu
+      .waitFor({ state: 'hidden', timeout: 2000 })
+      .then(() => true)
+      .catch(() => false);
+    if (!closed && (await item.isVisible())) {
+      await page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'hidden', timeout: stepTimeout });
+    }
+    if (!opens) return;
+    try {
+      await opens.waitFor({ timeout: 5000 });
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
 
 /**
  * The VS Code workbench in the browser, driven the way a user drives it: palette, activity bar,
@@ -27,16 +114,7 @@ export class Workbench {
 
   /** Runs a command by its palette title, e.g. "Trackside: Show Latest Run Metrics". */
   async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input.input');
-    await input.waitFor({ timeout: stepTimeout });
-    await input.fill(`>${title}`);
-    const row = this.page
-      .locator('.quick-input-list .monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: title }) })
-      .first();
-    await row.waitFor({ timeout: stepTimeout });
-    await row.click();
+    await paletteCommand(this.page, title);
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: stepTimeout });
   }
 
