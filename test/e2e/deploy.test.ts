@@ -141,6 +141,10 @@ async function pickQuickItem(workbench: Workbench, text: string): Promise<void> 
   await row.click();
 }
 
+/** The quick pick of deployment targets that Deploy… opens. */
+const targetPick = (workbench: Workbench) =>
+  workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: TARGET }).first();
+
 /** What the model predicts in-process for one row of 64 zeros (the prefilled test request). */
 function inProcessPredictionForZeros(): number {
   const script = 'import pickle, sys; m = pickle.load(open(sys.argv[1], "rb")); print(int(m.predict([[0.0] * 64])[0]))';
@@ -253,7 +257,7 @@ suite.test(
       (await push.getAttribute('aria-label')) ?? '',
       new RegExp(`${REPOSITORY}:v1 @${pushedDigest.slice(0, 19)}`),
     );
-    await contextMenu(workbench.page, push, 'Deploy…');
+    await contextMenu(workbench.page, push, 'Deploy…', targetPick(workbench));
 
     await pickQuickItem(workbench, TARGET);
     // The name is proposed from the model's name.
@@ -294,9 +298,9 @@ suite.test(
 );
 
 suite.test('Send Test Request shows the prediction in a JSON document', async ({ workbench }) => {
-  await contextMenu(workbench.page, deploymentRow(workbench, 'ready'), 'Send Test Request');
   // A request document prefilled for the model's input shape (64 features), with a Send CodeLens on top.
   const lens = workbench.page.locator('.codelens-decoration a', { hasText: 'Send Test Request to' });
+  await contextMenu(workbench.page, deploymentRow(workbench, 'ready'), 'Send Test Request', lens);
   await lens.waitFor({ timeout: stepTimeout });
   const request = await workbench.page.locator('.editor-instance .view-lines').first().innerText();
   assert.match(request.replace(/\u00a0/g, ' '), /"shape": \[1, 64\]/);
@@ -333,7 +337,7 @@ suite.test(
     if ((await version.getAttribute('aria-expanded')) !== 'true') await version.click();
     const push = models.locator(`.monaco-list-row[aria-label^="pushed to "][aria-label*="${REPOSITORY}:v2 @"]`);
     await push.waitFor({ timeout: stepTimeout });
-    await contextMenu(workbench.page, push, 'Deploy…');
+    await contextMenu(workbench.page, push, 'Deploy…', targetPick(workbench));
     await pickQuickItem(workbench, TARGET);
     // The proposed name is taken: the box says which version it replaces.
     await workbench.page
@@ -356,11 +360,11 @@ suite.test(
     );
     assert.deepEqual(deploymentsInLineage(), [servedAs('replaced', v1!), servedAs('ready', v2)]);
 
-    await contextMenu(workbench.page, v2Row, 'Roll Back to Previous Version');
     const dialog = workbench.page.locator('.monaco-dialog-box');
-    await dialog
-      .filter({ hasText: `Roll back ${MODEL} on ${TARGET} from ${MODEL} v2 to ${MODEL} v1?` })
-      .waitFor({ timeout: stepTimeout });
+    const question = dialog.filter({
+      hasText: `Roll back ${MODEL} on ${TARGET} from ${MODEL} v2 to ${MODEL} v1?`,
+    });
+    await contextMenu(workbench.page, v2Row, 'Roll Back to Previous Version', question);
     await dialog.locator('.monaco-button', { hasText: 'Roll Back' }).click();
     const v1Row = deploymentRow(workbench, 'ready', 1);
     await v1Row.waitFor({ timeout: 90_000 });
@@ -389,9 +393,9 @@ suite.test(
 
 suite.test('Undeploy removes the deployment from the view and from Podman', async ({ workbench }) => {
   const body = await workbench.openView('Trackside', 'Deployments');
-  await contextMenu(workbench.page, workbench.treeRow(`${MODEL}, ${MODEL} v1, ready`, body), 'Undeploy');
   const dialog = workbench.page.locator('.monaco-dialog-box');
-  await dialog.filter({ hasText: `Undeploy ${MODEL} from ${TARGET}?` }).waitFor({ timeout: stepTimeout });
+  const question = dialog.filter({ hasText: `Undeploy ${MODEL} from ${TARGET}?` });
+  await contextMenu(workbench.page, workbench.treeRow(`${MODEL}, ${MODEL} v1, ready`, body), 'Undeploy', question);
   await dialog.locator('.monaco-button', { hasText: 'Undeploy' }).click();
   await workbench.page
     .locator('.notifications-toasts .notification-toast')

@@ -312,9 +312,8 @@ suite.test('Rerun with Changed Params starts a run with the new value while anot
 suite.test('Show Code Diff opens a diff editor with the uncommitted change the run used', async (session) => {
   const { workbench, page } = session;
   const view = await experimentsView(workbench);
-  await contextMenu(page, runRow(view, runs.first!), 'Show Code Diff');
   const diff = page.locator('.monaco-diff-editor').filter({ visible: true });
-  await diff.waitFor({ timeout: stepTimeout });
+  await contextMenu(page, runRow(view, runs.first!), 'Show Code Diff', diff);
   await workbench
     .activeTabTitle()
     .filter({ hasText: /uncommitted changes on [0-9a-f]{8}/ })
