@@ -87,10 +87,11 @@ async function pickFromRuns(
   quickPick.items = first.map(runPickItem);
   const signature = (rows: readonly RunRow[]) => rows.map((r) => `${r.id} ${r.status} ${r.name}`).join('\n');
   let shown = signature(first);
+  let closed = false;
   const refresh = async (): Promise<void> => {
     const rows = queryRuns(await deps.index(), { limit: PICK_LIMIT }).rows;
     // Metric points of running runs change nothing in the list.
-    if (signature(rows) === shown) return;
+    if (closed || signature(rows) === shown) return;
     shown = signature(rows);
     const ticked = new Set(quickPick.selectedItems.map((item) => item.runId));
     const active = new Set(quickPick.activeItems.map((item) => item.runId));
@@ -109,6 +110,7 @@ async function pickFromRuns(
       quickPick.hide();
     });
     quickPick.onDidHide(() => {
+      closed = true;
       unsubscribe();
       resolve([]);
       quickPick.dispose();
