@@ -86,7 +86,7 @@ export async function contextMenu(page: Page, row: Locator, action: string, open
     }
     if (!opens) return;
     try {
-      await opens.waitFor({ timeout: 5000 });
+      await opens.waitFor({ timeout: 10_000 });
       return;
     } catch (error) {
       if (attempt >= 3) throw error;
