@@ -338,13 +338,14 @@ suite.test('Stop Run in the view ends a training run as killed', async (session)
   const view = await experimentsView(workbench);
   const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
   await openFile(page, slowScript);
+  // Held in the middle of training (after epoch 3 of 400), so it is surely running when stopped.
+  holdAfter(3);
   await clickCodeLens(page, 'Run with Parameters…');
   await changeParamAndRun(page, 'epochs', '400');
   const name = await waitForNewRun(view, before, /[^,]+, running/);
-  // Let it log, so this is a run in the middle of training.
   await waitForRunLabel(view, new RegExp(`^${name}, running, loss`));
-  await contextMenu(page, runRow(view, name), 'Stop Run');
-  await waitForRunLabel(view, new RegExp(`^${name}, killed`));
+  const killed = view.locator(`.monaco-list-row[aria-level="2"][aria-label^="${name}, killed"]`);
+  await contextMenu(page, runRow(view, name), 'Stop Run', killed);
   await runRow(view, name).locator('.codicon-circle-slash').waitFor();
   const status = runStatus(await runIdOf(name));
   assert.equal(status.status, 'killed');

@@ -59,13 +59,15 @@ export async function paletteCommand(page: Page, title: string): Promise<void> {
  * open late (the right-click is made again), and it can leave a click on its item unanswered (it
  * ignores a click that comes as it opens, and a view refresh can swallow one): the item is still
  * highlighted then, and Enter chooses it, as a keyboard user would. With `opens` (what the action
- * shows, e.g. its quick pick), the gesture is made again when that does not appear: only for
- * actions that are safe to ask twice.
+ * shows or changes, e.g. its quick pick or the row's new state), the gesture is made again until
+ * that appears: only for actions that are safe to ask twice.
  */
 export async function contextMenu(page: Page, row: Locator, action: string, opens?: Locator): Promise<void> {
   const item = page.getByRole('menuitem', { name: action, exact: true });
   const menu = page.locator('.context-view .monaco-menu');
   for (let attempt = 0; ; attempt++) {
+    // An earlier attempt may have worked after all, only slowly.
+    if (attempt > 0 && opens && (await opens.isVisible())) return;
     await page.keyboard.press('Escape');
     await row.click({ button: 'right' });
     try {
