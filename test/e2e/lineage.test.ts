@@ -5,10 +5,11 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } 
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { RunInfoSchema, RunEventSchema, type ArtifactEvent } from '../../src/core/runs/protocol';
-import { copyDemoWorkspace } from './fixtures/workspace';
+import { rowLabels, waitFor, waitForRow } from './fixtures/compute-steps';
+import { commitWorkspace, copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot, resultsDir } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { openQuickInput, paletteCommand, stepTimeout, type Workbench } from './harness/workbench';
+import { contextMenu, openQuickInput, paletteCommand, stepTimeout, type Workbench } from './harness/workbench';
 
 // A user trains the demo model (it logs its data file and its model), registers the model, and
 // follows the lineage: data → run → model version, with hashes; the run node opens the run view;
@@ -25,6 +26,8 @@ let dataSha = '';
 let modelSha = '';
 
 const suite = workbenchSuite('lineage', () => {
+  // Code committed, data not (as is usual), so the run can be reproduced from its commit.
+  commitWorkspace(workspace.path, 'Demo training scripts', ['.gitignore', '*.py']);
   // The demo run, through the bundled CLI exactly as a terminal user would start it.
   execFileSync(
     process.execPath,
@@ -207,6 +210,63 @@ suite.test('"Show Audit Log" lists the registration with actor and time', async 
   const text = await workbench.page.locator('.editor-instance .view-lines').first().innerText();
   assert.match(text, /\d{4}-\d\d-\d\d\s\d\d:\d\d:\d\dZ/);
 });
+
+suite.test(
+  'Reproduce Run warns that the data changed and trains again from the run’s commit; Delete removes it',
+  async ({ workbench }) => {
+    const { page } = workbench;
+    await runCommandAndPick(workbench, 'Trackside: Reproduce Run', runName);
+    // The data file changed since the run (the stale-badge test): the user is told before anything trains.
+    const warning = page.locator('.monaco-dialog-box').filter({ hasText: '1 input changed since the original run' });
+    await warning
+      .filter({ hasText: /digits\.csv changed \(then [0-9a-f]{12}, now [0-9a-f]{12}\)/ })
+      .waitFor({ timeout: stepTimeout });
+    await workbench.screenshot('lineage-reproduce-warning');
+    await warning.locator('.monaco-button', { hasText: 'Reproduce Anyway' }).click();
+
+    const copy = `${runName}-repro`;
+    const view = await workbench.openView('Trackside', 'Experiments');
+    await waitForRow(view, 2, new RegExp(`^${copy}, finished`), 120_000);
+    const runsDir = join(workspace.path, '.trackside', 'runs');
+    const runInfo = (id: string) =>
+      RunInfoSchema.parse(JSON.parse(readFileSync(join(runsDir, id, 'run.json'), 'utf8')));
+    const ids = readdirSync(runsDir);
+    const original = runInfo(ids.find((id) => runInfo(id).name === runName)!);
+    const copyId = ids.find((id) => runInfo(id).name === copy)!;
+    const reproduction = runInfo(copyId);
+    assert.deepEqual(reproduction.argv, original.argv);
+    assert.deepEqual(reproduction.params, original.params);
+    assert.equal(reproduction.git?.commit, original.git?.commit);
+    const worktree = join(workspace.path, '.trackside', 'worktrees', copyId);
+    assert.equal(reproduction.cwd, worktree);
+    assert.ok(
+      readFileSync(join(runsDir, copyId, 'events.jsonl'), 'utf8').includes(original.id),
+      'linked to the original',
+    );
+
+    const confirm = page.locator('.monaco-dialog-box').filter({ hasText: `Delete run "${copy}"?` });
+    await contextMenu(
+      page,
+      view.locator(`.monaco-list-row[aria-level="2"][aria-label^="${copy}, "]`),
+      'Delete Run…',
+      confirm,
+    );
+    assert.match(await confirm.innerText(), /code checkout a reproduction trained in/);
+    await confirm.locator('.monaco-button', { hasText: /^Delete$/ }).click();
+    await waitFor(`${copy} to leave the Experiments view`, async () => {
+      const labels = await rowLabels(view, 2);
+      return !labels.some((l) => l.startsWith(`${copy}, `)) && labels.some((l) => l.startsWith(`${runName}, `));
+    });
+    assert.equal(existsSync(join(runsDir, copyId)), false, 'the run folder is gone');
+    assert.equal(existsSync(worktree), false, 'the code checkout is gone');
+    const worktrees = execFileSync('git', ['worktree', 'list', '--porcelain'], {
+      cwd: workspace.path,
+      encoding: 'utf8',
+    });
+    assert.equal(worktrees.match(/^worktree /gm)?.length, 1, worktrees);
+    assert.ok(existsSync(join(runsDir, original.id)), 'the original run is kept');
+  },
+);
 
 suite.test('the lineage panel raised no CSP violation', async ({ console: consoleLog }) => {
   assert.deepEqual(consoleLog.cspViolations(), []);

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ReproduceError } from './errors';
 
 /** The git commands a reproduction needs, each bounded by a timeout and failing with a typed error. */
@@ -47,7 +49,14 @@ export async function applyPatch(worktree: string, patchFile: string): Promise<v
   }
 }
 
-export async function removeWorktree(repository: string, path: string): Promise<void> {
-  const removed = await git(repository, ['worktree', 'remove', '--force', path]);
-  if (!removed.ok) throw new ReproduceError('worktree-failed', `git worktree remove failed: ${removed.stderr}`);
+/**
+ * Removes a linked worktree: its folder, and git's record of it in the repository it belongs to
+ * (found from the worktree itself). A folder git no longer knows is removed all the same.
+ */
+export async function removeWorktree(path: string): Promise<void> {
+  const common = await git(path, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  const repository = common.ok ? dirname(common.stdout.trim()) : null;
+  if (repository) await git(repository, ['worktree', 'remove', '--force', path]);
+  await rm(path, { recursive: true, force: true });
+  if (repository) await git(repository, ['worktree', 'prune']);
 }

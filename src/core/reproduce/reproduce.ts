@@ -80,7 +80,7 @@ export async function prepareReproduction(options: ReproduceOptions): Promise<Re
   }
   const repository = await repositoryRoot(existsSync(info.cwd) ? info.cwd : workspaceRoot);
   const runId = newRunId();
-  const worktree = join(workspaceRoot, TRACKSIDE_DIR, WORKTREES_DIR, runId);
+  const worktree = reproductionWorktree(workspaceRoot, runId);
   mkdirSync(dirname(worktree), { recursive: true });
   await addDetachedWorktree(repository, worktree, commit);
   const notes: string[] = [`checked out ${commit.slice(0, 12)} in ${relative(workspaceRoot, worktree)}`];
@@ -263,9 +263,24 @@ function reproductionEnvironment(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Where the reproduction run `runId` checks out its code. */
+export function reproductionWorktree(workspaceRoot: string, runId: string): string {
+  return join(workspaceRoot, TRACKSIDE_DIR, WORKTREES_DIR, runId);
+}
+
+/**
+ * Removes the worktree a reproduction run trained in, if it has one (when the run is deleted: the
+ * worktree is kept until then so its code can be read). Resolves with whether there was one.
+ */
+export async function removeReproductionWorktree(workspaceRoot: string, runId: string): Promise<boolean> {
+  const worktree = reproductionWorktree(workspaceRoot, runId);
+  if (!existsSync(worktree)) return false;
+  await removeWorktree(worktree);
+  return true;
+}
+
 /** Undoes a prepared reproduction the user decided not to run: its worktree and its queued run folder. */
 export async function discardReproduction(workspaceRoot: string, plan: ReproducePlan): Promise<void> {
-  await removeWorktree(await repositoryRoot(plan.worktree), plan.worktree).catch(() => undefined);
-  await rm(plan.worktree, { recursive: true, force: true });
+  await removeWorktree(plan.worktree);
   await rm(join(runsRoot(workspaceRoot), plan.runId), { recursive: true, force: true });
 }

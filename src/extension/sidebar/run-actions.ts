@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { readAnnotations, writeAnnotations } from '../../core/compare/annotations';
+import { removeReproductionWorktree, reproductionWorktree } from '../../core/reproduce/reproduce';
 import { RunFile } from '../../core/runs/protocol';
 import { runsRoot } from '../../core/runs/reader';
 import { stopLocalRun, StopRunError } from '../../core/runs/run-control';
@@ -95,8 +97,11 @@ export class RunActions {
 
   async delete(runIds: string[], names: string[]): Promise<boolean> {
     const what = runIds.length === 1 ? `run "${names[0]}"` : `${runIds.length} runs`;
+    const reproductions = runIds.filter((id) => existsSync(reproductionWorktree(this.index.workspaceRoot, id)));
+    const checkouts =
+      reproductions.length > 0 ? ', with the code checkout a reproduction trained in (.trackside/worktrees).' : '.';
     const choice = await vscode.window.showWarningMessage(
-      `Delete ${what}? Its folder (metrics, output, patch) is removed from .trackside/runs. This cannot be undone.`,
+      `Delete ${what}? Its folder (metrics, output, patch) is removed from .trackside/runs${checkouts} This cannot be undone.`,
       { modal: true },
       'Delete',
     );
@@ -104,6 +109,7 @@ export class RunActions {
     const store = await this.index.store();
     for (const runId of runIds) {
       await rm(this.runDir(runId), { recursive: true, force: true });
+      await removeReproductionWorktree(this.index.workspaceRoot, runId);
       deleteRunRows(store, runId);
     }
     this.index.notifyChanged(runIds);

@@ -5,7 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import { nodeId } from '../../../src/core/lineage/graph';
 import { DERIVED_FROM_TAG, loadLineageGraph } from '../../../src/core/lineage/load-graph';
 import { ReproduceError } from '../../../src/core/reproduce/errors';
-import { launchReproduction, prepareReproduction, type ReproducePlan } from '../../../src/core/reproduce/reproduce';
+import {
+  launchReproduction,
+  prepareReproduction,
+  removeReproductionWorktree,
+  type ReproducePlan,
+} from '../../../src/core/reproduce/reproduce';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { readRunInfo, readRunStatus } from '../../../src/core/runs/reader';
 import { IndexStore } from '../../../src/core/store/database';
@@ -119,6 +124,19 @@ describe('reproduce a run', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('removes the worktree of a reproduction with its run, leaving the original and git tidy', async () => {
+    const again = await prepareReproduction({ workspaceRoot: repo, runId: originalId });
+    assert.ok(existsSync(again.worktree));
+    assert.match(git(repo, 'worktree', 'list'), new RegExp(again.runId));
+    assert.equal(await removeReproductionWorktree(repo, again.runId), true);
+    assert.equal(existsSync(again.worktree), false);
+    assert.doesNotMatch(git(repo, 'worktree', 'list'), new RegExp(again.runId));
+    // The other reproduction's checkout and the original's code are untouched; a run without one has nothing to remove.
+    assert.ok(existsSync(join(plan.worktree, 'train.py')));
+    assert.match(readFileSync(join(repo, 'train.py'), 'utf8'), /"patched"/);
+    assert.equal(await removeReproductionWorktree(repo, originalId), false);
   });
 
   it('refuses a run that has no commit, saying why', async () => {
