@@ -63,7 +63,7 @@ export const CompareCommandSchema = z.discriminatedUnion('type', [
     view: SeriesViewSchema,
     /** Group runs by this param's value and answer mean ± std bands instead of lines. */
     groupBy: z.string().nullable(),
-    /** Keep sending new points of running runs for this key. */
+    /** Keep the chart current while its runs train: new points (lines) or whole new bands (grouped). */
     live: z.boolean(),
   }),
   z.object({ type: z.literal('selectRuns'), runIds: RunIdsSchema }),
@@ -184,6 +184,7 @@ export const CompareNotificationSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('table'), mode: z.enum(['compare', 'run']), table: CompareTableSchema }),
   /** Changed rows (a live run's status, duration or summaries); same columns as the last table. */
   z.object({ type: z.literal('rows'), rows: z.array(CompareRowSchema) }),
+  /** The answer to `requestSeries`; for a live grouped chart, sent again with new bands as its runs train. */
   z.object({
     type: z.literal('series'),
     requestId: z.number().int().nonnegative(),

@@ -3,7 +3,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { monotonicFactory } from 'ulid';
 import { formatNumber, resolveColumn, sortRows, type Column } from '../../src/core/compare/columns';
 import { toCsv } from '../../src/core/compare/export-table';
@@ -385,8 +385,22 @@ function writeRunningRun(name: string, points: number): { id: string; append(ste
   };
 }
 
+/** Waits until the chart says it drew the live point at `step`; resolves with when it did. */
+async function waitForLiveDrawn(chart: Locator, step: number): Promise<number> {
+  const deadline = Date.now() + stepTimeout;
+  for (;;) {
+    const drawn = JSON.parse((await chart.getAttribute('data-live-drawn')) ?? 'null') as {
+      x: number;
+      at: number;
+    } | null;
+    if (drawn?.x === step) return drawn.at;
+    assert.ok(Date.now() < deadline, `point ${step} was not drawn`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 suite.test(
-  'new points of a running run reach the open chart (latency written to test-results)',
+  'new points of a running run reach the open chart, as lines and as grouped bands (latency written to test-results)',
   async ({ workbench, page }) => {
     // The run starts while the pick is open: the pick lists it without being closed.
     await commandWithPick(page, 'Trackside: Compare Runs', runs[0]!.name);
@@ -402,19 +416,7 @@ suite.test(
     const delays: number[] = [];
     for (let step = 5; step < 35; step++) {
       const appendedAt = live.append(step);
-      const deadline = Date.now() + stepTimeout;
-      for (;;) {
-        const drawn = JSON.parse((await chart.getAttribute('data-live-drawn')) ?? 'null') as {
-          x: number;
-          at: number;
-        } | null;
-        if (drawn?.x === step) {
-          delays.push(drawn.at - appendedAt);
-          break;
-        }
-        assert.ok(Date.now() < deadline, `point ${step} was not drawn`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      delays.push((await waitForLiveDrawn(chart, step)) - appendedAt);
       // A training loop logs every few hundred milliseconds at most; give each point its own ingest.
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -422,6 +424,19 @@ suite.test(
     assert.equal(await path.count(), 1);
     const d = (await path.first().getAttribute('d')) ?? '';
     assert.ok(d.split(/[LM]/).length - 1 >= 35, `the line holds the 35 points, got ${d.split(/[LM]/).length - 1}`);
+
+    // Grouped by a param, the chart draws mean ± std bands, and they follow the run too.
+    await view.locator('#group-by').click();
+    await view.locator('#group-by').getByRole('option', { name: 'lr', exact: true }).click();
+    await chart.locator('.mark-area path').first().waitFor({ timeout: stepTimeout });
+    for (let step = 35; step < 38; step++) {
+      live.append(step);
+      await waitForLiveDrawn(chart, step);
+    }
+    await workbench.screenshot('compare-live-bands');
+    await view.locator('#group-by').click();
+    await view.locator('#group-by').getByRole('option', { name: '(no grouping)', exact: true }).click();
+    await chart.locator('.mark-area path').first().waitFor({ state: 'detached', timeout: stepTimeout });
 
     const sorted = [...delays].sort((a, b) => a - b);
     const p95 = sorted[Math.ceil(sorted.length * 0.95) - 1] ?? Number.NaN;

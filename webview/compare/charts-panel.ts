@@ -72,7 +72,8 @@ export class ChartsPanel extends LitElement {
       axis: chart.axis,
       smoothing: chart.smoothing,
       logScale: chart.logScale,
-      groupBy: chart.groupBy,
+      // One run's view has nothing to group (and no control to undo a grouping chosen in Compare).
+      groupBy: this.ctx.state.mode === 'compare' ? chart.groupBy : null,
     };
     if (this.keys.length === 0) return html`<p class="muted">These runs have logged no metrics yet.</p>`;
     return html`

@@ -12,7 +12,8 @@ import { buildCompareTable, type CompareRow, type CompareTable } from './table';
  * The data side of one Compare panel, free of any editor API: the table of its runs, chart series
  * shaped for the chart's size and zoom, and — after ingest reports changed runs — the rows and the
  * new points to send. Live charts get only points they have not been sent: per series, the session
- * remembers how many points it has consumed and the EMA state at that point.
+ * remembers how many points it has consumed and the EMA state at that point. Live grouped charts
+ * (mean ± std bands) are recomputed whole, when the caller asks, after their runs changed.
  */
 
 export interface SeriesRequest {
@@ -52,10 +53,14 @@ export interface ChangeUpdate {
   /** Changed rows, when the columns did not change. */
   rows: CompareRow[];
   appends: AppendBatch[];
+  /** Live grouped charts whose runs changed: {@link CompareSession.liveBands} has their new bands. */
+  bandsStale: boolean;
 }
 
 interface LiveSubscription {
   requestId: number;
+  /** Grouped charts: the param the bands group by (null: a chart of lines). */
+  groupBy: string | null;
   key: string;
   view: SeriesView;
   /** The runs the chart asked for; a run that has not logged the key yet joins when it does. */
@@ -72,6 +77,8 @@ export class CompareSession {
   private readonly lines = new Map<string, SmoothedLine>();
   /** For unsmoothed lines (downsampled in SQLite, not held here): the seq each was last sent up to. */
   private readonly sentSeq = new Map<string, number>();
+  /** Keys of live grouped charts whose runs changed since their bands were last sent. */
+  private readonly staleBands = new Set<string>();
 
   constructor(private readonly store: IndexStore) {}
 
@@ -83,6 +90,7 @@ export class CompareSession {
     this.runIds = [...new Set(runIds)];
     this.table = null;
     this.live.clear();
+    this.staleBands.clear();
     this.lines.clear();
     this.sentSeq.clear();
   }
@@ -97,14 +105,16 @@ export class CompareSession {
   /** The webview reloaded: what it was sent is gone, and so are its live charts. */
   resetLive(): void {
     this.live.clear();
+    this.staleBands.clear();
   }
 
   /** Lines (or bands) for one metric, shaped to the request's axis, smoothing, zoom and size. */
   series(request: SeriesRequest): SeriesAnswer {
     const { key, view } = request;
     const runIds = request.runIds.filter((id) => this.rowsById.has(id) || this.table === null);
+    this.staleBands.delete(key);
     if (request.groupBy !== null) {
-      this.live.delete(key);
+      this.subscribe(request, runIds);
       return { requestId: request.requestId, key, axis: view.axis, lines: [], bands: this.bands(request, runIds) };
     }
     const lines: SeriesLine[] = [];
@@ -124,12 +134,38 @@ export class CompareSession {
       this.sentSeq.delete(id);
       lines.push({ runId, ...line.shape(view.domain, view.maxPoints) });
     }
-    if (request.live) {
-      this.live.set(key, { requestId: request.requestId, key, view, requested: new Set(runIds) });
-    } else {
-      this.live.delete(key);
-    }
+    this.subscribe(request, runIds);
     return { requestId: request.requestId, key, axis: view.axis, lines, bands: null };
+  }
+
+  private subscribe(request: SeriesRequest, runIds: readonly string[]): void {
+    const { requestId, key, view, groupBy } = request;
+    if (request.live) this.live.set(key, { requestId, groupBy, key, view, requested: new Set(runIds) });
+    else this.live.delete(key);
+  }
+
+  /** New bands for the live grouped charts whose runs changed since their last answer. */
+  liveBands(): SeriesAnswer[] {
+    const answers: SeriesAnswer[] = [];
+    for (const key of this.staleBands) {
+      const subscription = this.live.get(key);
+      if (!subscription || subscription.groupBy === null) continue;
+      const { requestId, view, groupBy, requested } = subscription;
+      const runIds = [...requested].filter((id) => this.rowsById.has(id));
+      const request = { requestId, key, runIds, view, groupBy, live: true };
+      answers.push({ requestId, key, axis: view.axis, lines: [], bands: this.bands(request, runIds) });
+    }
+    this.staleBands.clear();
+    return answers;
+  }
+
+  private markBandsStale(runIds: readonly string[]): boolean {
+    for (const subscription of this.live.values()) {
+      if (subscription.groupBy !== null && runIds.some((id) => subscription.requested.has(id))) {
+        this.staleBands.add(subscription.key);
+      }
+    }
+    return this.staleBands.size > 0;
   }
 
   /** The run's line for `key` on the view's axis and smoothing, current with the index. */
@@ -177,7 +213,8 @@ export class CompareSession {
     if (mine.length === 0) return null;
     if (kind === 'removed' || !this.table) {
       for (const id of mine) this.cache.forgetRun(id);
-      return { table: this.loadTable(now), rows: [], appends: [] };
+      const table = this.loadTable(now);
+      return { table, rows: [], appends: [], bandsStale: this.markBandsStale(mine) };
     }
     const payload = getComparison(this.store, mine);
     const table = this.table;
@@ -185,14 +222,17 @@ export class CompareSession {
       payload.paramKeys.every((k) => table.paramKeys.includes(k)) &&
       payload.metricKeys.every((k) => table.metricKeys.includes(k)) &&
       payload.runs.every((r) => this.rowsById.has(r.id));
-    if (!sameColumns) return { table: this.loadTable(now), rows: [], appends: this.appends(mine) };
+    if (!sameColumns) {
+      const table = this.loadTable(now);
+      return { table, rows: [], appends: this.appends(mine), bandsStale: this.markBandsStale(mine) };
+    }
     const rows = buildCompareTable({ ...payload, paramKeys: table.paramKeys, metricKeys: table.metricKeys }, now).rows;
     for (const row of rows) {
       const index = table.rows.findIndex((r) => r.id === row.id);
       if (index >= 0) table.rows[index] = row;
       this.rowsById.set(row.id, row);
     }
-    return { table: null, rows, appends: this.appends(mine) };
+    return { table: null, rows, appends: this.appends(mine), bandsStale: this.markBandsStale(mine) };
   }
 
   /** Points of the run logged since the chart was last sent its line, on the chart's axis and smoothing. */
@@ -219,6 +259,7 @@ export class CompareSession {
   private appends(runIds: readonly string[]): AppendBatch[] {
     const batches: AppendBatch[] = [];
     for (const subscription of this.live.values()) {
+      if (subscription.groupBy !== null) continue;
       const lines: AppendBatch['lines'] = [];
       for (const runId of runIds) {
         if (!subscription.requested.has(runId)) continue;

@@ -34,6 +34,8 @@ export interface ComparePanelContext {
 
 /** How often the run view re-reads the output tail and status of a running run. */
 const RUN_DETAIL_REFRESH_MS = 1000;
+/** How often grouped charts (mean ± std bands, recomputed whole) follow their running runs. */
+const BANDS_REFRESH_MS = 1000;
 
 /**
  * One Compare panel: a table and charts over a set of runs, or the run view of one run. The host
@@ -44,6 +46,7 @@ export class ComparePanel implements vscode.Disposable {
   private readonly messenger: HostMessenger<CompareCommand, CompareNotification>;
   private session: CompareSession | undefined;
   private runDetailTimer: NodeJS.Timeout | undefined;
+  private bandsTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly onDisposeCallbacks: (() => void)[] = [];
 
@@ -148,6 +151,7 @@ export class ComparePanel implements vscode.Disposable {
       if (update.table) this.messenger.post({ type: 'table', mode: this.mode, table: update.table });
       else if (update.rows.length > 0) this.messenger.post({ type: 'rows', rows: update.rows });
       for (const batch of update.appends) this.messenger.post({ type: 'append', ...batch });
+      if (update.bandsStale) this.scheduleBands();
       if (this.mode === 'run') this.scheduleRunDetail();
     } catch (error) {
       this.reportError('updating the runs', error);
@@ -160,6 +164,18 @@ export class ComparePanel implements vscode.Disposable {
       this.runDetailTimer = undefined;
       this.sendRunDetail().catch((error: unknown) => this.reportError('refreshing the run', error));
     }, RUN_DETAIL_REFRESH_MS);
+  }
+
+  private scheduleBands(): void {
+    if (this.bandsTimer) return;
+    this.bandsTimer = setTimeout(() => {
+      this.bandsTimer = undefined;
+      try {
+        for (const answer of this.session?.liveBands() ?? []) this.messenger.post({ type: 'series', ...answer });
+      } catch (error) {
+        this.reportError('updating the grouped charts', error);
+      }
+    }, BANDS_REFRESH_MS);
   }
 
   private async onCommand(command: CompareCommand): Promise<void> {
@@ -303,6 +319,7 @@ export class ComparePanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     if (this.runDetailTimer) clearTimeout(this.runDetailTimer);
+    if (this.bandsTimer) clearTimeout(this.bandsTimer);
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
     for (const callback of this.onDisposeCallbacks.splice(0)) callback();

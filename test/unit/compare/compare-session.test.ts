@@ -135,3 +135,39 @@ test('grouping by a param answers mean ± std bands instead of lines', async () 
   assert.ok(answer.bands && answer.bands.length === 5);
   assert.deepEqual(answer.bands[0], { group: 'adam', x: 0, mean: 1.5, lower: 1, upper: 2, runs: 2 });
 });
+
+test('a live grouped chart is told its bands changed as its runs train, and gets them whole', async () => {
+  const a = await live(1);
+  const b = await live(2);
+  const session = new CompareSession(store);
+  session.setRuns([a.id, b.id]);
+  session.loadTable();
+  const request = {
+    requestId: 3,
+    key: 'loss',
+    runIds: [a.id, b.id],
+    view: { axis: 'step' as const, smoothing: 0, maxPoints: 500, domain: null },
+    groupBy: 'lr',
+    live: true,
+  };
+  const first = session.series(request);
+  assert.equal(Math.max(...(first.bands ?? []).map((p) => p.x)), 9);
+
+  a.events(losses(10, 13));
+  await ingestRun(store, ws.root, a.id);
+  const update = session.onRunsChanged([a.id], 'updated');
+  assert.equal(update?.bandsStale, true);
+  assert.deepEqual(update?.appends, [], 'bands are not appended to point by point');
+  const [again, ...more] = session.liveBands();
+  assert.deepEqual(more, []);
+  assert.equal(again?.requestId, 3);
+  const last = again?.bands?.at(-1);
+  assert.deepEqual([last?.x, last?.runs, last?.mean], [12, 1, 1 / 13], 'the new steps, from the one run that has them');
+  assert.deepEqual(session.liveBands(), [], 'nothing new: nothing sent twice');
+
+  // A grouped chart that is not live is left alone.
+  session.series({ ...request, requestId: 4, live: false });
+  a.events(losses(13, 14));
+  await ingestRun(store, ws.root, a.id);
+  assert.equal(session.onRunsChanged([a.id], 'updated')?.bandsStale, false);
+});
