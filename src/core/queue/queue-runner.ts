@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunFolder } from '../runs/folder';
 import { PROTOCOL_VERSION, TRACKSIDE_DIR, type RunStatusValue } from '../runs/protocol';
@@ -165,12 +166,17 @@ export class QueueRunner {
     this.publish(queue, active, holder);
   }
 
-  /** Drops the items whose run ended; a launcher that died without a word ends its run as failed. */
+  /**
+   * Drops the items whose run ended; a launcher that died without a word ends its run as failed.
+   * A run deleted while queued (its folder is gone) is dropped, never started nor brought back; one
+   * deleted while running keeps its place until its launcher exits.
+   */
   private async settleEnded(queue: QueueFile): Promise<void> {
     const kept: QueueItem[] = [];
     for (const item of queue.items) {
+      const deleted = !existsSync(item.runDir);
       if (item.state === 'queued') {
-        kept.push(item);
+        if (!deleted) kept.push(item);
         continue;
       }
       const status = await readRunStatus(item.runDir).catch(() => null);
@@ -180,6 +186,7 @@ export class QueueRunner {
         kept.push(item);
         continue;
       }
+      if (deleted) continue;
       await new RunFolder(item.runDir).writeStatus({
         version: PROTOCOL_VERSION,
         status: 'failed',

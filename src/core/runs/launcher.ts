@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -159,7 +159,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
 
   // status.json is written synchronously, here and at the end: a short command is over in
   // milliseconds, and a trip through the thread pool per file operation would add to each run.
-  run.folder.writeStatusSync(status({ pid }));
+  recordStatus(run, terminal.stderr, status({ pid }));
   options.onStarted?.({
     runId: run.id,
     runDir: run.folder.dir,
@@ -179,7 +179,9 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   metrics.finish();
   closeSync(output);
   const outcome = outcomeOf(code, signal, forwarder.interruptedBy, lastErrorLine);
-  run.folder.writeStatusSync(
+  recordStatus(
+    run,
+    terminal.stderr,
     status({
       status: outcome.status,
       pid,
@@ -190,6 +192,19 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     }),
   );
   return { runId: run.id, runDir: run.folder.dir, ...outcome };
+}
+
+/**
+ * Writes status.json, unless the run's folder was deleted while the command ran (the user deleted
+ * the run): then that is said once, and the command still ends with its own exit code.
+ */
+function recordStatus(run: StartingRun, stderr: Writable, value: RunStatus): void {
+  try {
+    run.folder.writeStatusSync(value);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(run.folder.dir)) throw error;
+    stderr.write(`trackside: run ${run.id} was deleted while it ran (its folder is gone); nothing more is recorded\n`);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -117,6 +117,38 @@ describe('local queue', () => {
       assert.equal(run.metrics.filter((m) => m.key === 'loss').length, 3);
     }
   });
+
+  // A queue that wedged on a deleted run would never empty: the timeout makes that a failure.
+  it(
+    'a run deleted while queued is never started nor brought back; one deleted while running keeps its slot',
+    { timeout: 60_000 },
+    async () => {
+      const root = await workspace();
+      const timeline = join(root, 'timeline.txt');
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const command = [systemPython, trainTinyScript, '--sleep', '0.8', '--timeline', timeline];
+        ids.push((await enqueueRun({ workspaceRoot: root, cwd: root, command })).id);
+      }
+      const runsDir = join(root, '.trackside', 'runs');
+      // The user deletes the second run while it waits, and the first while it trains.
+      await rm(join(runsDir, ids[1]!), { recursive: true });
+      const queue = runner(root, 1);
+      queue.start();
+      await eventually(
+        async () => ((await readRun(root, ids[0]!)).status?.status === 'running' ? true : undefined),
+        'the first run to start',
+      );
+      await rm(join(runsDir, ids[0]!), { recursive: true });
+      await queue.whenEmpty();
+      await queue.stop();
+      assert.equal((await readRun(root, ids[2]!)).status?.status, 'finished');
+      assert.deepEqual((await readdir(runsDir)).sort(), [ids[2]!], 'the deleted runs stay deleted');
+      const overlap = await maxOverlap(timeline);
+      assert.equal(overlap.starts, 2, 'the run deleted while queued never started');
+      assert.equal(overlap.max, 1, 'the third run waited for the deleted one that was still training');
+    },
+  );
 
   it('keeps the queue across a restart: a new runner starts what is left, and nothing twice', async () => {
     const root = await workspace();

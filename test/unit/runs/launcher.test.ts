@@ -244,6 +244,21 @@ describe('launchRun', () => {
     assert.equal(result.exitCode, 3);
   });
 
+  it('a run deleted while it trains ends with the command’s own exit code and says so, without a crash', async () => {
+    const terminal = captureTerminal();
+    const result = await launchRun({
+      // The user deletes the run (its folder) while it trains; the training goes on and exits 0.
+      command: ['sh', '-c', 'echo epoch 1 loss=0.5; rm -rf "$TRACKSIDE_RUN_DIR"; echo epoch 2 loss=0.4'],
+      cwd: dir,
+      terminal,
+      forwardSignals: false,
+    });
+    assert.deepEqual([result.status, result.exitCode], ['finished', 0]);
+    assert.equal(existsSync(result.runDir), false, 'the deleted run is not brought back');
+    assert.match(terminal.text().out, /epoch 2 loss=0\.4/);
+    assert.match(terminal.text().err, /was deleted while it ran \(its folder is gone\); nothing more is recorded/);
+  });
+
   it('puts the run under the nearest .trackside above the working folder', async () => {
     const nested = join(dir, 'src', 'models');
     await import('node:fs/promises').then((fs) =>
