@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -353,6 +353,35 @@ suite.test('Stop Run in the view ends a training run as killed', async (session)
   await workbench.screenshot('editor-runs--stopped');
 });
 
+suite.test('Delete Run… on a training run stops its process first, and the run stays deleted', async (session) => {
+  const { workbench, page } = session;
+  const view = await experimentsView(workbench);
+  const before = (await runLabels(view)).map((l) => l.split(',')[0]!);
+  await openFile(page, slowScript);
+  holdAfter(2);
+  await clickCodeLens(page, 'Run with Trackside');
+  const name = await waitForNewRun(view, before, /[^,]+, running/);
+  await waitForRunLabel(view, new RegExp(`^${name}, running, loss`));
+  const id = await runIdOf(name);
+  const { pid, runnerPid } = JSON.parse(readFileSync(join(runDir(id), 'status.json'), 'utf8')) as {
+    pid: number;
+    runnerPid: number;
+  };
+
+  const confirm = page.locator('.monaco-dialog-box').filter({ hasText: `Delete run "${name}"?` });
+  await contextMenu(page, runRow(view, name), 'Delete Run…', confirm);
+  assert.match(await confirm.innerText(), /It is still training: it will be stopped first\./);
+  await confirm.locator('.monaco-button', { hasText: /^Delete$/ }).click();
+  await waitFor(`${name} to leave the Experiments view`, async () =>
+    (await runLabels(view)).every((l) => !l.startsWith(`${name}, `)),
+  );
+  // Nothing goes on training for a run that no longer exists, and nothing brings its folder back.
+  await waitFor('the training process and its launcher to end', async () => !alive(pid) && !alive(runnerPid));
+  await sleep(1000);
+  assert.equal(existsSync(runDir(id)), false, 'the run folder stays deleted');
+  await workbench.screenshot('editor-runs--deleted-while-training');
+});
+
 suite.test('a run keeps training through a window reload and is shown finished afterwards', async (session) => {
   const { workbench, page } = session;
   let view = await experimentsView(workbench);
@@ -401,6 +430,15 @@ function runStatus(id: string): { status: string; exitCode: number | null } {
     status: string;
     exitCode: number | null;
   };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The run folder whose run.json carries this name. */

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { readAnnotations, writeAnnotations } from '../../core/compare/annotations';
 import { removeReproductionWorktree, reproductionWorktree } from '../../core/reproduce/reproduce';
 import { RunFile } from '../../core/runs/protocol';
-import { runsRoot } from '../../core/runs/reader';
+import { readRunStatus, runsRoot } from '../../core/runs/reader';
 import { stopLocalRun, StopRunError } from '../../core/runs/run-control';
 import { ingestRun } from '../../core/runs/ingest';
 import { deleteRunRows } from '../../core/runs/ingest-rows';
@@ -21,6 +21,10 @@ export class RunActionError extends Error {
     this.name = 'RunActionError';
   }
 }
+
+/** How long a run being deleted may take to stop when asked, before it is killed; and after. */
+const STOP_GRACE_MS = 10_000;
+const STOP_KILL_WAIT_MS = 5_000;
 
 /** Context-menu actions on runs that act on the run folder (the truth) and then the index. */
 export class RunActions {
@@ -97,15 +101,33 @@ export class RunActions {
 
   async delete(runIds: string[], names: string[]): Promise<boolean> {
     const what = runIds.length === 1 ? `run "${names[0]}"` : `${runIds.length} runs`;
+    const training = await this.training(runIds);
     const reproductions = runIds.filter((id) => existsSync(reproductionWorktree(this.index.workspaceRoot, id)));
     const checkouts =
       reproductions.length > 0 ? ', with the code checkout a reproduction trained in (.trackside/worktrees).' : '.';
+    const stopsFirst =
+      training.length === 0
+        ? ''
+        : training.length === runIds.length
+          ? ` ${runIds.length === 1 ? 'It is still training: it' : 'They are still training: they'} will be stopped first.`
+          : ` ${training.length} of them are still training: those will be stopped first.`;
     const choice = await vscode.window.showWarningMessage(
-      `Delete ${what}? Its folder (metrics, output, patch) is removed from .trackside/runs${checkouts} This cannot be undone.`,
+      `Delete ${what}? Its folder (metrics, output, patch) is removed from .trackside/runs${checkouts}${stopsFirst} This cannot be undone.`,
       { modal: true },
       'Delete',
     );
     if (choice !== 'Delete') return false;
+    if (training.length > 0) {
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Trackside: stopping ${training.length === 1 ? 'the run' : `${training.length} runs`} before deleting…`,
+        },
+        async () => {
+          for (const runId of training) await this.stopAndWait(runId);
+        },
+      );
+    }
     const store = await this.index.store();
     for (const runId of runIds) {
       await rm(this.runDir(runId), { recursive: true, force: true });
@@ -114,6 +136,37 @@ export class RunActions {
     }
     this.index.notifyChanged(runIds);
     return true;
+  }
+
+  /** The runs that are still training (a local process or a Slurm job). */
+  private async training(runIds: readonly string[]): Promise<string[]> {
+    const statuses = await Promise.all(runIds.map((id) => readRunStatus(this.runDir(id)).catch(() => null)));
+    return runIds.filter((_, i) => statuses[i]?.status === 'running' || statuses[i]?.status === 'pending');
+  }
+
+  /**
+   * Stops a run before it is deleted, so no process goes on training for a run that no longer
+   * exists: asked to stop first (a script may save a checkpoint), then killed if it has not ended.
+   */
+  private async stopAndWait(runId: string): Promise<void> {
+    const ended = async (timeoutMs: number) => {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+        const status = await readRunStatus(this.runDir(runId)).catch(() => null);
+        if (status?.status !== 'running' && status?.status !== 'pending') return true;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return false;
+    };
+    for (const force of [false, true]) {
+      try {
+        await this.stop(runId, force);
+      } catch (error) {
+        // It ended on its own meanwhile, or has no process here: nothing left to stop.
+        if (error instanceof RunActionError) return;
+        throw error;
+      }
+      if (await ended(force ? STOP_KILL_WAIT_MS : STOP_GRACE_MS)) return;
+    }
   }
 
   private async editAnnotations(
