@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Locator, Page } from 'playwright-core';
+import { isProcessAlive } from '../../src/core/runs/ingest-status';
 import { committedLine, editorWorkspace, holdFile, slowScript, uncommittedLine } from './fixtures/editor-workspace';
 import { workbenchSuite } from './harness/suite';
 import type { Workbench } from './harness/workbench';
@@ -376,7 +377,10 @@ suite.test('Delete Run… on a training run stops its process first, and the run
     (await runLabels(view)).every((l) => !l.startsWith(`${name}, `)),
   );
   // Nothing goes on training for a run that no longer exists, and nothing brings its folder back.
-  await waitFor('the training process and its launcher to end', async () => !alive(pid) && !alive(runnerPid));
+  await waitFor(
+    'the training process and its launcher to end',
+    async () => !isProcessAlive(pid) && !isProcessAlive(runnerPid),
+  );
   await sleep(1000);
   assert.equal(existsSync(runDir(id)), false, 'the run folder stays deleted');
   await workbench.screenshot('editor-runs--deleted-while-training');
@@ -430,15 +434,6 @@ function runStatus(id: string): { status: string; exitCode: number | null } {
     status: string;
     exitCode: number | null;
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The run folder whose run.json carries this name. */
