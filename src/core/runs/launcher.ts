@@ -196,7 +196,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
 
 /**
  * Writes status.json, unless the run's folder was deleted while the command ran (the user deleted
- * the run): then that is said once, and the command still ends with its own exit code.
+ * the run): then that is said, and the command still ends with its own exit code.
  */
 function recordStatus(run: StartingRun, stderr: Writable, value: RunStatus): void {
   try {
