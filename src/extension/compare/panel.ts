@@ -34,7 +34,10 @@ export interface ComparePanelContext {
 
 /** How often the run view re-reads the output tail and status of a running run. */
 const RUN_DETAIL_REFRESH_MS = 1000;
-/** How often grouped charts (mean ± std bands, recomputed whole) follow their running runs. */
+/**
+ * How often grouped charts (mean ± std bands, recomputed whole) follow their running runs: once a
+ * second, or less often when recomputing takes long (at most a tenth of the host's time).
+ */
 const BANDS_REFRESH_MS = 1000;
 
 /**
@@ -47,6 +50,7 @@ export class ComparePanel implements vscode.Disposable {
   private session: CompareSession | undefined;
   private runDetailTimer: NodeJS.Timeout | undefined;
   private bandsTimer: NodeJS.Timeout | undefined;
+  private bandsDelayMs = BANDS_REFRESH_MS;
   private disposed = false;
   private readonly onDisposeCallbacks: (() => void)[] = [];
 
@@ -170,12 +174,14 @@ export class ComparePanel implements vscode.Disposable {
     if (this.bandsTimer) return;
     this.bandsTimer = setTimeout(() => {
       this.bandsTimer = undefined;
+      const started = performance.now();
       try {
         for (const answer of this.session?.liveBands() ?? []) this.messenger.post({ type: 'series', ...answer });
       } catch (error) {
         this.reportError('updating the grouped charts', error);
       }
-    }, BANDS_REFRESH_MS);
+      this.bandsDelayMs = Math.max(BANDS_REFRESH_MS, 10 * (performance.now() - started));
+    }, this.bandsDelayMs);
   }
 
   private async onCommand(command: CompareCommand): Promise<void> {
