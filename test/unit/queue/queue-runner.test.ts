@@ -33,6 +33,17 @@ describe('local queue', () => {
     return ws.root;
   }
 
+  /** Queues `count` runs of about a second each that note their start and end in timeline.txt. */
+  async function queueSlowRuns(root: string, count: number) {
+    const timeline = join(root, 'timeline.txt');
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const command = [systemPython, trainTinyScript, '--sleep', '0.8', '--timeline', timeline];
+      ids.push((await enqueueRun({ workspaceRoot: root, cwd: root, command })).id);
+    }
+    return { ids, timeline };
+  }
+
   function runner(root: string, concurrency: number) {
     return new QueueRunner({ workspaceRoot: root, cliPath: cli.cliPath, concurrency, pollIntervalMs: 100 });
   }
@@ -124,12 +135,7 @@ describe('local queue', () => {
     { timeout: 60_000 },
     async () => {
       const root = await workspace();
-      const timeline = join(root, 'timeline.txt');
-      const ids: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const command = [systemPython, trainTinyScript, '--sleep', '0.8', '--timeline', timeline];
-        ids.push((await enqueueRun({ workspaceRoot: root, cwd: root, command })).id);
-      }
+      const { ids, timeline } = await queueSlowRuns(root, 3);
       const runsDir = join(root, '.trackside', 'runs');
       // The user deletes the second run while it waits, and the first while it trains.
       await rm(join(runsDir, ids[1]!), { recursive: true });
@@ -152,12 +158,7 @@ describe('local queue', () => {
 
   it('keeps the queue across a restart: a new runner starts what is left, and nothing twice', async () => {
     const root = await workspace();
-    const timeline = join(root, 'timeline.txt');
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const command = [systemPython, trainTinyScript, '--sleep', '0.8', '--timeline', timeline];
-      ids.push((await enqueueRun({ workspaceRoot: root, cwd: root, command })).id);
-    }
+    const { ids, timeline } = await queueSlowRuns(root, 3);
     const first = runner(root, 1);
     first.start();
     await eventually(
