@@ -23,7 +23,7 @@ export function benchComparePayload(): BenchResult[] {
   try {
     const ids: string[] = [];
     const template = builder.run(0).info();
-    store.db.transaction(() => {
+    store.transaction(() => {
       for (let r = 0; r < RUNS; r++) {
         const id = `01JBENCH${String(r).padStart(18, '0')}`;
         ids.push(id);
@@ -38,7 +38,7 @@ export function benchComparePayload(): BenchResult[] {
         }));
         applyEventChunk(store, id, 0, { events, nextOffset: 100, malformed: 0 });
       }
-    })();
+    });
     const ms = medianMs(() => getComparison(store, ids), 5);
     const perRun = [
       store.db.prepare('SELECT * FROM runs WHERE id = ?'),

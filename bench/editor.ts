@@ -194,7 +194,7 @@ function fillIndex(store: IndexStore): void {
         insertSummary.run(lastInsertRowid, k + 1, value, value / 2, value * 2, start / 1000 + r * 60);
       });
     }
-  })();
+  });
 }
 
 function round(ms: number): number {

@@ -2,12 +2,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { sqliteDriver } from '../src/core/store/drivers';
 import { benchCompare } from './compare';
-import { benchComparePayload } from './compare-payload';
 import { benchDownsample } from './downsample';
 import { benchEditor } from './editor';
-import { benchIngest } from './ingest';
+import { benchIndexDrivers } from './index-drivers';
 import { benchPush } from './push';
 import { benchLineage } from './lineage';
 import type { BenchResult } from './result';
@@ -19,8 +18,7 @@ interface BenchModule {
 
 async function modules(): Promise<BenchModule[]> {
   const list: BenchModule[] = [
-    { name: 'ingest', run: benchIngest },
-    { name: 'compare payload', run: benchComparePayload },
+    { name: 'ingest and compare payload, per SQLite driver', run: benchIndexDrivers },
     { name: 'downsampling', run: benchDownsample },
     // Before the benchmarks that drive code-server and Chromium, whose processes may still be
     // winding down after them: the push is measured against curl in wall time.
@@ -65,12 +63,12 @@ function loadText(load: readonly number[]): string {
 
 function machine(state: MachineState): string {
   const cpu = cpus();
-  const sqlite = (new Database(':memory:').prepare('SELECT sqlite_version()').pluck().get() as string) ?? '?';
+  const { info } = sqliteDriver();
   return [
     `- CPU: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`,
     `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB (${(state.freeBytes / 2 ** 30).toFixed(1)} GiB free at start)`,
     `- OS: ${osType()} ${release()}`,
-    `- Node ${process.version}, SQLite ${sqlite} (better-sqlite3)`,
+    `- Node ${process.version}, SQLite ${info.sqliteVersion} (${info.name})`,
     // Wall-clock figures move with whatever else the machine runs; baselines are measured beside them.
     `- Load average (1 / 5 / 15 min): ${loadText(state.loadAtStart)} at start, ${loadText(loadavg())} at the end`,
   ].join('\n');

@@ -3,9 +3,12 @@
 #   1. Debian packages (Chromium, ripgrep, a C/C++ toolchain, Python with scikit-learn and PyTorch, …)
 #   2. npm dependencies (`npm ci`)
 #   3. the build (`npm run build`)
-#   4. code-server, the VS Code that the e2e tests and `npm start` run in the browser
+#   4. Node 20, 22 and 24 (pinned in scripts/runtimes.json; the machine's own Node serves its major)
+#   5. code-server, the VS Code that the e2e tests and `npm start` run in the browser: the current one
+#      (4.139, on Node 24) and the minimum one of `engines.vscode` (4.100.3, on Node 20)
 # Each step is skipped when already done, so a second run takes a few seconds.
-# Used by `npm start` and `.ci/run`. Needs Debian (or Ubuntu) with Node 20 and root or sudo for step 1.
+# Used by `npm start` and `.ci/run`. Needs Debian (or Ubuntu) with Node 20, 22 or 24 and npm, and root
+# or sudo for step 1.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -73,13 +76,24 @@ else
 fi
 
 step "node"
-command -v node >/dev/null || fail "Node.js 20 is required (https://nodejs.org or Debian's nodejs package)."
+command -v node >/dev/null || fail "Node.js 20, 22 or 24 is required (https://nodejs.org or Debian's nodejs package)."
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
-[[ "$node_major" == 20 ]] || fail "Node.js 20 is required (code-server 4.100 and the extension host run on it); found $(node -v)."
+[[ "$node_major" =~ ^(20|22|24)$ ]] || fail "Node.js 20, 22 or 24 is required to set up; found $(node -v)."
 echo "    $(node -v), npm $(npm -v)"
+for major in 20 22 24; do
+  if [[ "$major" == "$node_major" ]]; then
+    echo "    Node $major: the machine's own"
+  else
+    quietly "install-node-$major" bash scripts/install-node.sh "$(bash scripts/runtimes.sh node-version "$major")"
+    tail -n 1 "$logs/install-node-$major.log" | sed 's/^/    /'
+  fi
+done
+node20="$(bash scripts/runtimes.sh node 20)"
 
-# Native modules build against the distribution's Node headers (/usr/include/node) instead of downloading them.
-export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+# Native modules build against the running Node's headers (the distribution's /usr/include/node, or
+# a pinned Node's include/) instead of downloading them.
+node_headers() { dirname "$(dirname "$(readlink -f "$1")")"; }
+export npm_config_nodedir="${npm_config_nodedir:-$(node_headers "$(command -v node)")}"
 export npm_config_unsafe_perm=true
 export npm_config_audit=false
 export npm_config_fund=false
@@ -93,9 +107,12 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 else
   echo "    up to date"
 fi
-if [[ ! -f "$addon" ]]; then
-  echo "    building the SQLite addon"
-  quietly npm-rebuild npm rebuild better-sqlite3
+# better-sqlite3 is the index driver on Node 20 only (22 and 24 have node:sqlite): its addon is
+# built for Node 20, whatever Node ran npm.
+if [[ ! -f "$addon" ]] || ! "$node20" -e 'new (require("better-sqlite3"))(":memory:").close()' 2>/dev/null; then
+  echo "    building the SQLite addon for Node 20"
+  quietly npm-rebuild env PATH="$(dirname "$node20"):$PATH" npm_config_nodedir="$(node_headers "$node20")" \
+    npm rebuild better-sqlite3
 fi
 
 step "build"
@@ -103,7 +120,9 @@ quietly build npm run build
 echo "    dist/ ready"
 
 step "code-server"
-quietly install-code-server bash scripts/install-code-server.sh
-tail -n 1 "$logs/install-code-server.log" | sed 's/^/    /'
+for flavor in current minimum; do
+  quietly "install-code-server-$flavor" bash scripts/install-code-server.sh "$flavor"
+  tail -n 1 "$logs/install-code-server-$flavor.log" | sed 's/^/    /'
+done
 
 echo "setup: done"

@@ -6,9 +6,11 @@
 #   TRACKSIDE_BIND      address to listen on (default 127.0.0.1). Any other address turns on password
 #                       authentication: the password is TRACKSIDE_PASSWORD, or a generated one printed below.
 #   TRACKSIDE_FOLDER    folder to open (default: demo/)
+#   TRACKSIDE_VSCODE    current (default: code-server 4.139 = VS Code 1.139 on Node 24) or minimum
+#                       (code-server 4.100.3 = VS Code 1.100, the oldest that Trackside supports)
 #
-# The editor's state (settings, installed extensions, window layout) lives in .vscode-test/ and
-# survives restarts; delete .vscode-test/user-data to start from scratch.
+# The editor's state (settings, installed extensions, window layout) lives in .vscode-test/editor-<flavor>/
+# and survives restarts; delete that folder to start from scratch.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,9 +24,11 @@ if [[ ! -d "$requested_folder" ]]; then
   exit 1
 fi
 folder="$(cd "$requested_folder" && pwd)"
-entry="$root/.vscode-test/code-server/node_modules/code-server/out/node/entry.js"
-user_data="$root/.vscode-test/user-data"
-extensions="$root/.vscode-test/extensions"
+# The current VS Code (scripts/runtimes.json); TRACKSIDE_VSCODE=minimum serves VS Code 1.100 instead.
+flavor="${TRACKSIDE_VSCODE:-current}"
+# One editor state per VS Code: a newer VS Code's state is not for an older one to read.
+user_data="$root/.vscode-test/editor-$flavor/user-data"
+extensions="$root/.vscode-test/editor-$flavor/extensions"
 logs="$root/.vscode-test/logs"
 
 # Fail before the long steps when another program already holds the port.
@@ -34,6 +38,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 fi
 
 bash "$root/scripts/setup.sh"
+read -r code_server_version node_bin entry < <(bash "$root/scripts/runtimes.sh" code-server "$flavor")
 
 echo "==> package"
 if ! npm run package >"$logs/package.log" 2>&1; then
@@ -55,12 +60,13 @@ if [[ ! -f "$settings" ]]; then
   "extensions.autoUpdate": false,
   "security.workspace.trust.enabled": false,
   "python.defaultInterpreterPath": "/usr/bin/python3",
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
   "git.openRepositoryInParentFolders": "always"
 }
 JSON
 fi
 # --force: reinstall the same version, so the editor always runs what was just built.
-if ! node "$entry" --user-data-dir "$user_data" --extensions-dir "$extensions" \
+if ! "$node_bin" "$entry" --user-data-dir "$user_data" --extensions-dir "$extensions" \
   --install-extension "$root/dist/trackside.vsix" --force >"$logs/install-extension.log" 2>&1 ||
   ! grep -q "successfully installed" "$logs/install-extension.log"; then
   cat "$logs/install-extension.log" >&2
@@ -81,8 +87,8 @@ case "$bind" in
     ;;
 esac
 
-echo "==> code-server"
-node "$entry" \
+echo "==> code-server $code_server_version (Node $("$node_bin" -v))"
+"$node_bin" "$entry" \
   --bind-addr "$bind:$port" \
   "${auth[@]}" \
   --disable-telemetry \

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ingestAll, type IngestAllResult } from '../core/runs/ingest';
 import { IndexStore } from '../core/store/database';
-import { IndexError } from '../core/store/errors';
+import { IndexError, SqliteDriverError } from '../core/store/errors';
 import { findExistingWorkspaceRoot } from '../core/runs/workspace';
 import { TRACKSIDE_DIR } from '../core/runs/protocol';
 import { CliError } from './errors';
@@ -27,7 +27,7 @@ export function openIndex(workspaceRoot: string): IndexStore {
   try {
     return IndexStore.openWorkspace(workspaceRoot);
   } catch (error) {
-    if (error instanceof IndexError) throw new CliError(error.message);
+    if (error instanceof IndexError || error instanceof SqliteDriverError) throw new CliError(error.message);
     throw error;
   }
 }
@@ -45,6 +45,11 @@ export async function openCurrentIndex(workspaceRoot: string): Promise<{ store: 
     store.close();
     throw error;
   }
+}
+
+/** "node:sqlite, SQLite 3.54.1": which library holds the index, as `ls`, `show` and `reindex` print it. */
+export function describeDriver(store: IndexStore): string {
+  return `${store.driver.name}, SQLite ${store.driver.sqliteVersion}`;
 }
 
 /** Warns once per run the index had to leave out, so a broken run.json never passes silently. */

@@ -3,6 +3,7 @@ import { registerCommand } from './command-registry';
 import { registerCompareCommands } from './compare/commands';
 import { registerDeployFeature } from './deploy/commands';
 import { IndexService } from './index/index-service';
+import { checkSqliteRuntime } from './index/sqlite-runtime';
 import { registerLineageFeature } from './lineage/commands';
 import type { IndexDeps } from './lineage/deps';
 import { MetricDecorations } from './inline/metric-decorations';
@@ -16,7 +17,6 @@ import { RunListSettings } from './sidebar/list-settings';
 import { ExperimentsTreeProvider, type ExperimentsNode } from './sidebar/tree';
 import { RunStatusReporter } from './status/run-status';
 import { registerComputeFeature } from './sweeps/compute-feature';
-import { SqliteAddonError, checkSqliteAddon, reportSqliteAddonError } from './storage/sqlite-addon';
 
 /** Services with an async shutdown (watchers, the index); awaited in deactivate(). */
 interface AsyncClosable {
@@ -101,7 +101,7 @@ class Trackside implements vscode.Disposable {
     this.disposables.push(registerRegistryFeature({ ...indexDeps, secrets: () => this.context.secrets }));
     // ── end of registries and pushes ──
     if (index) this.startWorkspaceFeatures(index, runs, compare.controller);
-    setImmediate(() => this.checkIndexRuntime());
+    setImmediate(() => checkSqliteRuntime(this.log));
   }
 
   private startWorkspaceFeatures(
@@ -154,16 +154,6 @@ class Trackside implements vscode.Disposable {
         log: this.log,
       }),
     );
-  }
-
-  private checkIndexRuntime(): void {
-    try {
-      checkSqliteAddon();
-      this.log.info('SQLite index runtime loaded');
-    } catch (error) {
-      if (error instanceof SqliteAddonError) void reportSqliteAddonError(error, this.log);
-      else this.log.error('SQLite check failed', error);
-    }
   }
 
   dispose(): void {

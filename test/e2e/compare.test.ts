@@ -114,31 +114,35 @@ async function waitForRows(view: FrameLocator, expected: string[]): Promise<void
   assert.deepEqual(names, expected);
 }
 
-suite.test('Compare Runs… shows the three runs with the values of the index', async ({ workbench, page }) => {
-  await workbench.open();
-  // The palette lists the extension's commands once the extension is loaded.
-  await workbench.activityBarItem('Trackside').waitFor({ timeout: stepTimeout });
-  await pickRunsFromPalette(
-    page,
-    runs.map((r) => r.name),
-  );
-  const view = workbench.webviewFrame();
-  await table(view).waitFor({ timeout: stepTimeout });
-  const expected = indexTable(runIds);
-  const created = sortRows(expected, expected.rows, column('start'), 'asc').map((r) => r.name);
-  await waitForRows(view, created);
-  for (const row of expected.rows) {
-    const cells = table(view).locator(`.row[data-run-id="${row.id}"] .cell`);
-    const text = async (columnId: string) =>
-      (await cells.filter({ has: page.locator(`xpath=self::*[@data-column="${columnId}"]`) }).innerText()).trim();
-    assert.equal(await text('name'), row.name);
-    assert.equal(await text('status'), 'finished');
-    assert.equal(await text('param:lr'), formatNumber(row.params[expected.paramKeys.indexOf('lr')] as number));
-    assert.equal(await text('param:optimizer'), row.params[expected.paramKeys.indexOf('optimizer')]);
-    const loss = expected.metricKeys.indexOf('loss');
-    assert.equal(await text('metric:loss'), formatNumber(row.metrics[loss * 3] as number));
-  }
-});
+suite.test(
+  'Compare Runs… shows the three runs with the values of the index',
+  async ({ workbench, page }) => {
+    await workbench.open();
+    // The palette lists the extension's commands once the extension is loaded.
+    await workbench.activityBarItem('Trackside').waitFor({ timeout: stepTimeout });
+    await pickRunsFromPalette(
+      page,
+      runs.map((r) => r.name),
+    );
+    const view = workbench.webviewFrame();
+    await table(view).waitFor({ timeout: stepTimeout });
+    const expected = indexTable(runIds);
+    const created = sortRows(expected, expected.rows, column('start'), 'asc').map((r) => r.name);
+    await waitForRows(view, created);
+    for (const row of expected.rows) {
+      const cells = table(view).locator(`.row[data-run-id="${row.id}"] .cell`);
+      const text = async (columnId: string) =>
+        (await cells.filter({ has: page.locator(`xpath=self::*[@data-column="${columnId}"]`) }).innerText()).trim();
+      assert.equal(await text('name'), row.name);
+      assert.equal(await text('status'), 'finished');
+      assert.equal(await text('param:lr'), formatNumber(row.params[expected.paramKeys.indexOf('lr')] as number));
+      assert.equal(await text('param:optimizer'), row.params[expected.paramKeys.indexOf('optimizer')]);
+      const loss = expected.metricKeys.indexOf('loss');
+      assert.equal(await text('metric:loss'), formatNumber(row.metrics[loss * 3] as number));
+    }
+  },
+  { compat: true },
+);
 
 suite.test('sorting, the diff-only switch and the expression filter change the rows', async ({ workbench }) => {
   const view = workbench.webviewFrame();
@@ -185,21 +189,25 @@ suite.test('sorting, the diff-only switch and the expression filter change the r
   await waitForRows(view, [...byLoss].reverse());
 });
 
-suite.test('the overlay chart draws one line per run', async ({ workbench }) => {
-  const view = workbench.webviewFrame();
-  await view.getByRole('tab', { name: 'Charts' }).click();
-  const lines = view.locator('trackside-metric-chart .plot[data-key="loss"] .mark-line path');
-  await lines.first().waitFor({ timeout: stepTimeout });
-  assert.equal(await lines.count(), 3);
-  for (const path of await lines.all()) {
-    const d = (await path.getAttribute('d')) ?? '';
-    assert.ok(d.split(/[LM]/).length > 30, `each line has its 40 points, got "${d.slice(0, 60)}…"`);
-  }
-  const legend = await view
-    .locator('trackside-metric-chart .plot[data-key="loss"] .role-legend-label text')
-    .evaluateAll((texts) => texts.map((t) => t.textContent ?? ''));
-  assert.deepEqual([...legend].sort(), runs.map((r) => r.name).sort());
-});
+suite.test(
+  'the overlay chart draws one line per run',
+  async ({ workbench }) => {
+    const view = workbench.webviewFrame();
+    await view.getByRole('tab', { name: 'Charts' }).click();
+    const lines = view.locator('trackside-metric-chart .plot[data-key="loss"] .mark-line path');
+    await lines.first().waitFor({ timeout: stepTimeout });
+    assert.equal(await lines.count(), 3);
+    for (const path of await lines.all()) {
+      const d = (await path.getAttribute('d')) ?? '';
+      assert.ok(d.split(/[LM]/).length > 30, `each line has its 40 points, got "${d.slice(0, 60)}…"`);
+    }
+    const legend = await view
+      .locator('trackside-metric-chart .plot[data-key="loss"] .role-legend-label text')
+      .evaluateAll((texts) => texts.map((t) => t.textContent ?? ''));
+    assert.deepEqual([...legend].sort(), runs.map((r) => r.name).sort());
+  },
+  { compat: true },
+);
 
 suite.test(
   'Export CSV writes the table as shown to the file chosen in the save dialog',
@@ -494,7 +502,11 @@ suite.test('Open Run shows one run; its tags and note are saved to annotations.j
   await workbench.screenshot('compare-run-view');
 });
 
-suite.test('the panel ran without a Content Security Policy violation', async ({ console: consoleLog }) => {
-  const violations = consoleLog.cspViolations();
-  assert.deepEqual(violations, [], `CSP violations:\n${ConsoleLog.format(violations)}`);
-});
+suite.test(
+  'the panel ran without a Content Security Policy violation',
+  async ({ console: consoleLog }) => {
+    const violations = consoleLog.cspViolations();
+    assert.deepEqual(violations, [], `CSP violations:\n${ConsoleLog.format(violations)}`);
+  },
+  { compat: true },
+);

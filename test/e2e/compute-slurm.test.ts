@@ -19,7 +19,7 @@ import {
 } from './fixtures/compute-steps';
 import { workbenchSuite } from './harness/suite';
 import type { Workbench } from './harness/workbench';
-import { stepTimeout } from './harness/workbench';
+import { rowTooltip, stepTimeout } from './harness/workbench';
 
 // Issue 9 on a real single-node Slurm cluster (munge + slurmctld + slurmd under a temp folder):
 // "Run on Slurm…" from the CodeLens submits the script with sbatch, and the Experiments view follows
@@ -135,18 +135,8 @@ suite.test('Run on Slurm from the CodeLens: pending with its job id, then runnin
   assert.match(finished, /val_acc 0\.7\d*$/, 'the metric the job logged reached the view');
 
   // Where it ran, in the tooltip: the Slurm job on the cluster's node.
-  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Slurm job' });
-  // A tooltip shows on the mouse entering the row: move away and back if the first one was missed.
-  for (let attempt = 0; attempt < 5 && !(await hover.first().isVisible()); attempt++) {
-    await page.mouse.move(700, 700);
-    await row.locator('.label-name').hover();
-    await hover
-      .first()
-      .waitFor({ timeout: 3000 })
-      .catch(() => undefined);
-  }
-  await hover.first().waitFor({ timeout: stepTimeout });
-  assert.match(await hover.first().innerText(), new RegExp(`node\\s+${escapeRegExp(cluster!.node)}`));
+  const hover = await rowTooltip(page, row, 'Slurm job');
+  assert.match(await hover.innerText(), new RegExp(`node\\s+${escapeRegExp(cluster!.node)}`));
   await workbench.screenshot('compute-slurm--finished');
 
   const job = runFile<SlurmJob>(name, 'slurm.json');

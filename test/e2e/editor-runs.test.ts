@@ -8,7 +8,7 @@ import { isProcessAlive } from '../../src/core/runs/ingest-status';
 import { committedLine, editorWorkspace, holdFile, slowScript, uncommittedLine } from './fixtures/editor-workspace';
 import { workbenchSuite } from './harness/suite';
 import type { Workbench } from './harness/workbench';
-import { contextMenu, openQuickInput, paletteCommand, stepTimeout } from './harness/workbench';
+import { contextMenu, openQuickInput, paletteCommand, rowTooltip, stepTimeout } from './harness/workbench';
 
 // Issue 4, as a user clicks: run a script from its CodeLens, watch it in the Experiments view, the
 // terminal and beside the code, then stop, rerun with other params, diff its code and reload the
@@ -191,33 +191,37 @@ async function experimentsView(workbench: Workbench): Promise<Locator> {
   return workbench.openView('Trackside', 'Experiments');
 }
 
-suite.test('the CodeLens runs the script: terminal output, a spinning row, then its metric', async (session) => {
-  const { workbench, page } = session;
-  await workbench.open();
-  const view = await experimentsView(workbench);
-  await openFile(page, slowScript);
-  holdAfter(2);
-  await clickCodeLens(page, 'Run with Trackside');
+suite.test(
+  'the CodeLens runs the script: terminal output, a spinning row, then its metric',
+  async (session) => {
+    const { workbench, page } = session;
+    await workbench.open();
+    const view = await experimentsView(workbench);
+    await openFile(page, slowScript);
+    holdAfter(2);
+    await clickCodeLens(page, 'Run with Trackside');
 
-  const name = await waitForNewRun(view, [], /[^,]+, running/);
-  runs.first = name;
-  const row = runRow(view, name);
-  await row.locator('.codicon-loading.codicon-modifier-spin').waitFor({ timeout: stepTimeout });
-  await page.locator('.xterm-rows', { hasText: '[train] epoch 2 of 12' }).waitFor({ timeout: stepTimeout });
-  await waitForRunLabel(view, new RegExp(`^${name}, running, loss`));
-  await workbench.screenshot('editor-runs--running');
-  release();
+    const name = await waitForNewRun(view, [], /[^,]+, running/);
+    runs.first = name;
+    const row = runRow(view, name);
+    await row.locator('.codicon-loading.codicon-modifier-spin').waitFor({ timeout: stepTimeout });
+    await page.locator('.xterm-rows', { hasText: '[train] epoch 2 of 12' }).waitFor({ timeout: stepTimeout });
+    await waitForRunLabel(view, new RegExp(`^${name}, running, loss`));
+    await workbench.screenshot('editor-runs--running');
+    release();
 
-  const finished = await waitForRunLabel(view, new RegExp(`^${name}, finished, loss 0\\.`), 30_000);
-  assert.match(finished, /loss 0\.1[0-9]*$/, 'the primary metric is the last logged loss');
-  assert.equal(await row.locator('.codicon-loading').count(), 0, 'no spinner once the run has ended');
-  await row.locator('.codicon-pass').waitFor({ timeout: stepTimeout });
-  await page.locator('.xterm-rows', { hasText: '[train] epoch 12 of 12' }).waitFor({ timeout: stepTimeout });
+    const finished = await waitForRunLabel(view, new RegExp(`^${name}, finished, loss 0\\.`), 30_000);
+    assert.match(finished, /loss 0\.1[0-9]*$/, 'the primary metric is the last logged loss');
+    assert.equal(await row.locator('.codicon-loading').count(), 0, 'no spinner once the run has ended');
+    await row.locator('.codicon-pass').waitFor({ timeout: stepTimeout });
+    await page.locator('.xterm-rows', { hasText: '[train] epoch 12 of 12' }).waitFor({ timeout: stepTimeout });
 
-  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Run ${name} finished.` });
-  await toast.waitFor({ timeout: stepTimeout });
-  await toast.getByRole('button', { name: 'Compare with Best' }).waitFor({ timeout: stepTimeout });
-});
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Run ${name} finished.` });
+    await toast.waitFor({ timeout: stepTimeout });
+    await toast.getByRole('button', { name: 'Compare with Best' }).waitFor({ timeout: stepTimeout });
+  },
+  { compat: true },
+);
 
 suite.test(
   'while a rerun trains, the sparkline beside log_metric updates; the hover charts the runs',
@@ -270,6 +274,7 @@ suite.test(
     await workbench.screenshot('editor-runs--hover-chart');
     await page.keyboard.press('Escape');
   },
+  { compat: true },
 );
 
 suite.test('Rerun with Changed Params starts a run with the new value while another rerun trains', async (session) => {
@@ -292,12 +297,7 @@ suite.test('Rerun with Changed Params starts a run with the new value while anot
   await waitForRunLabel(view, new RegExp(`^${held}, finished`));
 
   // The tooltip is resolved when the pointer rests on the row.
-  const label = runRow(view, name).locator('.label-name');
-  await label.hover();
-  const box = (await label.boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2 + 1, { steps: 3 });
-  const tooltip = page.locator('.workbench-hover, .monaco-hover', { hasText: name }).filter({ visible: true });
-  await tooltip.waitFor({ timeout: stepTimeout });
+  const tooltip = await rowTooltip(page, runRow(view, name), name);
   await tooltip.locator('tr', { hasText: /^\s*lr\s*0\.05\s*$/ }).waitFor({ timeout: stepTimeout });
   await workbench.screenshot('editor-runs--changed-params-tooltip');
   await page.mouse.move(700, 850);

@@ -3,6 +3,7 @@ import { after } from 'node:test';
 import { decayingCurve, writeFinishedRun } from './fixtures/run-folder';
 import { copyDemoWorkspace } from './fixtures/workspace';
 import { ConsoleLog } from './harness/chromium';
+import { vscodeFlavor } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
 import { stepTimeout } from './harness/workbench';
 
@@ -15,59 +16,80 @@ after(() => workspace.dispose());
 
 const suite = workbenchSuite('foundation', () => ({ workspace: workspace.path }));
 
-suite.test('the workbench loads with Trackside in the activity bar', async ({ workbench }) => {
-  await workbench.open();
-  // Absent when the extension is not installed or failed to load its manifest.
-  await workbench.activityBarItem('Trackside').waitFor({ timeout: stepTimeout });
-});
+suite.test(
+  'the workbench loads with Trackside in the activity bar',
+  async ({ workbench }) => {
+    await workbench.open();
+    // Absent when the extension is not installed or failed to load its manifest.
+    await workbench.activityBarItem('Trackside').waitFor({ timeout: stepTimeout });
+  },
+  { compat: true },
+);
 
-suite.test('the Trackside container shows the Experiments view with its welcome', async ({ workbench }) => {
-  const body = await workbench.openView('Trackside', 'Experiments');
-  const runButton = body.getByRole('button', { name: 'Run Current File' });
-  await runButton.waitFor({ timeout: stepTimeout });
-  assert.match(await body.innerText(), /No runs in this workspace yet/);
-  await workbench.screenshot('foundation-sidebar');
-});
+suite.test(
+  'the Trackside container shows the Experiments view with its welcome',
+  async ({ workbench }) => {
+    const body = await workbench.openView('Trackside', 'Experiments');
+    const runButton = body.getByRole('button', { name: 'Run Current File' });
+    await runButton.waitFor({ timeout: stepTimeout });
+    assert.match(await body.innerText(), /No runs in this workspace yet/);
+    await workbench.screenshot('foundation-sidebar');
+  },
+  { compat: true },
+);
 
-suite.test('"Show Latest Run Metrics" opens a panel that charts the newest run', async ({ workbench }) => {
-  // Written now, not before the window opened: the sidebar's first-run welcome above is for a workspace without runs.
-  writeFinishedRun(workspace.path, {
-    experiment: 'digits',
-    name: runName,
-    params: { lr: 0.01, epochs: 40 },
-    metrics: { loss: decayingCurve(40), accuracy: decayingCurve(40, 0.1, 0.95) },
-  });
-  await workbench.runCommand('Trackside: Show Latest Run Metrics');
-  const view = workbench.webviewFrame();
+suite.test(
+  '"Show Latest Run Metrics" opens a panel that charts the newest run',
+  async ({ workbench }) => {
+    // Written now, not before the window opened: the sidebar's first-run welcome above is for a workspace without runs.
+    writeFinishedRun(workspace.path, {
+      experiment: 'digits',
+      name: runName,
+      params: { lr: 0.01, epochs: 40 },
+      metrics: { loss: decayingCurve(40), accuracy: decayingCurve(40, 0.1, 0.95) },
+    });
+    await workbench.runCommand('Trackside: Show Latest Run Metrics');
+    const view = workbench.webviewFrame();
 
-  // The run's name comes from run.json through the host; the badge is a @vscode-elements component.
-  await view.getByRole('heading', { name: runName }).waitFor({ timeout: stepTimeout });
-  await view.locator('vscode-badge').getByText('finished').waitFor({ timeout: stepTimeout });
+    // The run's name comes from run.json through the host; the badge is a @vscode-elements component.
+    await view.getByRole('heading', { name: runName }).waitFor({ timeout: stepTimeout });
+    await view.locator('vscode-badge').getByText('finished').waitFor({ timeout: stepTimeout });
 
-  // One line per logged metric, drawn by vega (SVG renderer) from the data the host sent.
-  const lines = view.locator('.vega-embed svg .mark-line path');
-  await lines.first().waitFor({ timeout: stepTimeout });
-  assert.equal(await lines.count(), 2, 'a line for loss and one for accuracy');
-  const d = await lines.first().getAttribute('d');
-  assert.ok(d && d.split(/[LM]/).length > 20, `the line has the run's 40 points, got path "${d}"`);
-  await workbench.screenshot('foundation-latest-run-panel');
-});
+    // One line per logged metric, drawn by vega (SVG renderer) from the data the host sent.
+    const lines = view.locator('.vega-embed svg .mark-line path');
+    await lines.first().waitFor({ timeout: stepTimeout });
+    assert.equal(await lines.count(), 2, 'a line for loss and one for accuracy');
+    const d = await lines.first().getAttribute('d');
+    assert.ok(d && d.split(/[LM]/).length > 20, `the line has the run's 40 points, got path "${d}"`);
+    await workbench.screenshot('foundation-latest-run-panel');
+  },
+  { compat: true },
+);
 
-suite.test('the extension host loads the SQLite addon, as "Trackside: Show Log" reports', async ({ workbench }) => {
-  await workbench.runCommand('Trackside: Show Log');
-  // Monaco renders spaces as no-break spaces: \s matches both.
-  await workbench
-    .panelEditorLines()
-    .filter({ hasText: /SQLite\sindex\sruntime\sloaded/ })
-    .waitFor({ timeout: stepTimeout });
-  const errors = (await workbench.notifications()).filter((text) => text.includes('Trackside'));
-  assert.deepEqual(errors, [], 'no Trackside notification (such as a failed addon load) is shown');
-});
+// node:sqlite in the current VS Code (Node 24), the shipped better-sqlite3 addon in VS Code 1.100 (Node 20).
+const driver = vscodeFlavor() === 'minimum' ? 'better-sqlite3' : 'node:sqlite';
 
-suite.test('the browser console shows no Content Security Policy violation', async ({ console: consoleLog }) => {
-  const violations = consoleLog.cspViolations();
-  assert.deepEqual(violations, [], `CSP violations:\n${ConsoleLog.format(violations)}`);
-});
+suite.test(
+  `the index opens with ${driver} in this VS Code, as "Trackside: Show Log" reports`,
+  async ({ workbench }) => {
+    await workbench.runCommand('Trackside: Show Log');
+    // Monaco renders spaces as no-break spaces: \s matches both.
+    const driverLine = new RegExp(`Index\\sdriver:\\s${driver}\\s\\(SQLite\\s3\\.\\d+\\.\\d+\\)\\son\\sNode\\s`);
+    await workbench.panelEditorLines().filter({ hasText: driverLine }).waitFor({ timeout: stepTimeout });
+    const errors = (await workbench.notifications()).filter((text) => text.includes('Trackside'));
+    assert.deepEqual(errors, [], 'no Trackside notification (such as a driver that fails to load) is shown');
+  },
+  { compat: true },
+);
+
+suite.test(
+  'the browser console shows no Content Security Policy violation',
+  async ({ console: consoleLog }) => {
+    const violations = consoleLog.cspViolations();
+    assert.deepEqual(violations, [], `CSP violations:\n${ConsoleLog.format(violations)}`);
+  },
+  { compat: true },
+);
 
 // Keeps the previous check honest: a violation inside the webview does reach the console log.
 suite.test(
@@ -88,4 +110,5 @@ suite.test(
     }
     assert.ok(consoleLog.cspViolations().length > before, 'an inline script without the nonce is reported');
   },
+  { compat: true },
 );

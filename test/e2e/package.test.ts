@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { extensionSourceFromEnvironment, installExtension, scratchCodeServer } from './harness/code-server';
-import { codeServerEntry, packagedVsix, repoRoot } from './harness/paths';
+import { codeServerRuntime, packagedVsix, repoRoot } from './harness/paths';
+import { TempWorkspace } from '../fixtures/run-folder-builder';
+import { expectedDriver, NODE_MAJORS, nodeBinary } from '../fixtures/node-runtimes';
 
-// The .vsix a user installs: built by `npm run package`, it must carry the SQLite addon (which esbuild
-// cannot bundle) and nothing else from node_modules, and code-server must install it.
+// The .vsix a user installs: built by `npm run package`, it must carry the better-sqlite3 addon for
+// Node 20 (which esbuild cannot bundle; Node 22 and 24 use node:sqlite) and nothing else from
+// node_modules, and code-server must install it.
 
 const run = promisify(execFile);
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
@@ -71,14 +74,14 @@ test('the .vsix ships nothing else from node_modules, and no sources or source m
   assert.deepEqual(unwanted, []);
 });
 
-test('code-server installs the .vsix and its SQLite addon loads in the extension host runtime', async () => {
+test('code-server installs the .vsix', async () => {
   const { dirs, env } = scratch;
   await installExtension(vsix, dirs.userData, dirs.extensions, env);
-
+  const { node, entry } = codeServerRuntime();
   const { stdout } = await run(
-    process.execPath,
+    node,
     [
-      codeServerEntry,
+      entry,
       '--user-data-dir',
       dirs.userData,
       '--extensions-dir',
@@ -89,12 +92,42 @@ test('code-server installs the .vsix and its SQLite addon loads in the extension
     { env },
   );
   assert.ok(stdout.split('\n').includes(`${extensionId}@${manifest.version}`), `listed: ${stdout}`);
+});
 
-  // code-server's extension host is this same Node 20: the installed addon must open a database here.
-  const installed = join(dirs.extensions, `${extensionId}-${manifest.version}`);
-  const probe = `const Database = require(${JSON.stringify(join(installed, 'node_modules/better-sqlite3'))});
-const db = new Database(':memory:');
-process.stdout.write(db.prepare('select sqlite_version() as v').get().v);`;
-  const { stdout: sqliteVersion } = await run(process.execPath, ['-e', probe], { cwd: installed });
-  assert.match(sqliteVersion, /^3\.\d+\.\d+$/);
+// The installed CLI on every runtime users have: Node 20 opens the index with the shipped addon,
+// Node 22 and 24 with node:sqlite, and each reads the index another one wrote.
+describe('the installed CLI indexes runs on every Node', () => {
+  const ws = new TempWorkspace('trackside-runtimes-');
+  after(() => ws.cleanup());
+  const installed = () => join(scratch.dirs.extensions, `${extensionId}-${manifest.version}`, 'dist', 'cli.js');
+  let writtenBy: string | undefined;
+
+  for (const major of NODE_MAJORS) {
+    const node = nodeBinary(major);
+    test(
+      `Node ${major}: reindex and ls work with ${expectedDriver(major)}`,
+      { skip: !node && `Node ${major} is not installed here (scripts/setup.sh)` },
+      async () => {
+        ws.run(Number(major), { name: `on-node-${major}` })
+          .writeInfo()
+          .writeStatus()
+          .metrics(['loss'], 5);
+        const reindexed = await run(node!, [installed(), 'reindex', '--workspace', ws.root]);
+        assert.match(reindexed.stdout, new RegExp(`Reindexed .* \\(${expectedDriver(major)}, SQLite 3\\.`));
+        assert.equal(reindexed.stderr, '', 'nothing on stderr (no ExperimentalWarning)');
+        if (writtenBy) assert.match(reindexed.stdout, /runs\s+\d+/, `reads the index Node ${writtenBy} wrote`);
+        const listed = await run(node!, [installed(), 'ls', '--workspace', ws.root, '--json']);
+        const parsed = JSON.parse(listed.stdout) as { runs: { name: string }[]; index: { driver: string } };
+        assert.equal(parsed.index.driver, expectedDriver(major));
+        assert.ok(
+          parsed.runs.some((r) => r.name === `on-node-${major}`),
+          'lists the run it just indexed',
+        );
+        assert.equal(listed.stderr, '');
+        const text = await run(node!, [installed(), 'ls', '--workspace', ws.root]);
+        assert.match(text.stdout, new RegExp(`\\(index: ${expectedDriver(major)}, SQLite 3\\.\\d+\\.\\d+\\)`));
+        writtenBy = major;
+      },
+    );
+  }
 });

@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { CliError } from '../errors';
 import { formatDuration, formatNumber, formatTime, renderTable, runDuration, uniquePrefixLength } from '../format';
 import {
+  describeDriver,
   openCurrentIndex,
   parseCommandArgs,
   reportInvalidRuns,
@@ -85,7 +86,8 @@ export const lsCommand: CliCommand = {
             [...(byRun.get(row.id)?.values() ?? [])].map(({ runId: _runId, key, ...rest }) => [key, rest]),
           ),
         }));
-        process.stdout.write(`${JSON.stringify({ total: page.total, runs: rows }, null, 2)}\n`);
+        const index = { path: store.path, driver: store.driver.name, sqliteVersion: store.driver.sqliteVersion };
+        process.stdout.write(`${JSON.stringify({ total: page.total, runs: rows, index }, null, 2)}\n`);
         return 0;
       }
       if (page.rows.length === 0) {
@@ -110,6 +112,7 @@ export const lsCommand: CliCommand = {
       if (page.total > page.rows.length) {
         process.stdout.write(`(${page.rows.length} of ${page.total} runs; --limit to see more)\n`);
       }
+      process.stdout.write(`(index: ${describeDriver(store)})\n`);
       return 0;
     } finally {
       store.close();

@@ -1,5 +1,5 @@
 import type { CliCommand } from '../command';
-import { openIndex, parseCommandArgs, reportInvalidRuns, resolveWorkspace } from '../workspace-index';
+import { describeDriver, openIndex, parseCommandArgs, reportInvalidRuns, resolveWorkspace } from '../workspace-index';
 import { reindex } from '../../core/runs/reindex';
 
 const USAGE = `Usage: trackside reindex [--workspace <path>]
@@ -23,7 +23,7 @@ export const reindexCommand: CliCommand = {
       const { counts, ingest } = await reindex(store, root);
       reportInvalidRuns(ingest);
       const lines = [
-        `Reindexed ${root}`,
+        `Reindexed ${root} (${describeDriver(store)})`,
         `  experiments      ${counts.experiments}`,
         `  runs             ${counts.runs}`,
         `  params           ${counts.params}`,

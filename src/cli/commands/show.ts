@@ -1,7 +1,13 @@
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
 import { formatBytes, formatDuration, formatNumber, formatTime, renderTable, runDuration } from '../format';
-import { openCurrentIndex, parseCommandArgs, reportInvalidRuns, resolveWorkspace } from '../workspace-index';
+import {
+  describeDriver,
+  openCurrentIndex,
+  parseCommandArgs,
+  reportInvalidRuns,
+  resolveWorkspace,
+} from '../workspace-index';
 import { getRunDetail, type RunDetail } from '../../core/store/queries-detail';
 import { resolveRunId } from '../../core/store/queries-runs';
 
@@ -37,7 +43,12 @@ export const showCommand: CliCommand = {
         );
       }
       const detail = getRunDetail(store, resolution.runId) as RunDetail;
-      process.stdout.write(values.json ? `${JSON.stringify(detail, null, 2)}\n` : `${renderDetail(detail)}\n`);
+      const index = { path: store.path, driver: store.driver.name, sqliteVersion: store.driver.sqliteVersion };
+      process.stdout.write(
+        values.json
+          ? `${JSON.stringify({ ...detail, index }, null, 2)}\n`
+          : `${renderDetail(detail)}\n\n${`Index:`.padEnd(14)}${describeDriver(store)}\n`,
+      );
       return 0;
     } finally {
       store.close();

@@ -24,7 +24,7 @@ export function readSeriesColumns(store: IndexStore, runId: string, key: string,
   if (!ids) return null;
   const rows = store
     .query('SELECT seq, step, ts, value FROM metrics WHERE run_pk = ? AND key_id = ? AND seq > ? ORDER BY seq')
-    .raw(true)
+    .raw()
     .all(ids.runPk, ids.keyId, afterSeq) as [number, number | null, number, number | null][];
   const n = rows.length;
   const step = new Array<number>(n);

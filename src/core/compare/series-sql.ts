@@ -52,7 +52,7 @@ export function bucketedLine(
   if (!ids) return null;
   const x = axisColumns(axis, origin);
   // One read transaction: the shape of the series and its buckets come from the same snapshot.
-  return store.db.transaction((): BucketedLine => {
+  return store.transaction((): BucketedLine => {
     const lastSeq =
       (store.query('SELECT MAX(seq) FROM metrics WHERE run_pk = ? AND key_id = ?').pluck().get(ids.runPk, ids.keyId) as
         number | null) ?? -1;
@@ -81,7 +81,7 @@ export function bucketedLine(
     if (range.total <= limit || range.first === null || range.last === null) {
       const rows = store
         .query(`SELECT ${x.sql}, value FROM metrics WHERE ${whereSql} ORDER BY seq`)
-        .raw(true)
+        .raw()
         .all(params) as [number, number][];
       return {
         x: rows.map((r) => x.toChart(r[0])),
@@ -100,7 +100,7 @@ export function bucketedLine(
          FROM metrics WHERE ${whereSql}
          GROUP BY CAST((seq - @first) * @buckets / @span AS INTEGER) ORDER BY s0`,
       )
-      .raw(true)
+      .raw()
       .all({ ...params, first: range.first, buckets, span }) as [number, number, number, number, number, number][];
     const xs: number[] = [];
     const ys: number[] = [];
@@ -113,5 +113,5 @@ export function bucketedLine(
       }
     }
     return { x: xs, y: ys, total: range.total, downsampled: true, lastSeq };
-  })();
+  });
 }

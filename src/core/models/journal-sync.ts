@@ -100,18 +100,16 @@ function syncJournal<T>(
     return syncJournal(store, workspaceRoot, file, schema, apply);
   }
   if (chunk.nextOffset === from) return { applied: 0, malformed: 0 };
-  const applied = store.db
-    .transaction(() => {
-      if (storedOffset(store, file) !== from) return false;
-      for (const record of chunk.records) apply(record);
-      store
-        .query(
-          'INSERT INTO journal_offsets(file, offset) VALUES (?, ?) ON CONFLICT(file) DO UPDATE SET offset = excluded.offset',
-        )
-        .run(file, chunk.nextOffset);
-      return true;
-    })
-    .immediate();
+  const applied = store.transaction(() => {
+    if (storedOffset(store, file) !== from) return false;
+    for (const record of chunk.records) apply(record);
+    store
+      .query(
+        'INSERT INTO journal_offsets(file, offset) VALUES (?, ?) ON CONFLICT(file) DO UPDATE SET offset = excluded.offset',
+      )
+      .run(file, chunk.nextOffset);
+    return true;
+  }, 'immediate');
   return applied ? { applied: chunk.records.length, malformed: chunk.malformed } : { applied: 0, malformed: 0 };
 }
 
@@ -127,9 +125,8 @@ export function syncJournals(store: IndexStore, workspaceRoot: string): JournalS
  * guard triggers are dropped and recreated around the reset, inside the same transaction.
  */
 export function rebuildJournalTables(store: IndexStore): void {
-  store.db
-    .transaction(() => {
-      store.db.exec(`
+  store.transaction(() => {
+    store.db.exec(`
         DELETE FROM model_versions;
         DELETE FROM model_aliases;
         DELETE FROM model_pushes;
@@ -139,8 +136,7 @@ export function rebuildJournalTables(store: IndexStore): void {
         CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
       `);
-    })
-    .immediate();
+  }, 'immediate');
 }
 
 /** For `trackside reindex`: the model and audit tables rebuilt from `.trackside/*.jsonl`. */

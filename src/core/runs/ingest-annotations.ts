@@ -33,29 +33,27 @@ export async function ingestAnnotations(store: IndexStore, runDir: string, pk: n
     throw error;
   }
   const generatedName = annotations.name ? null : (await readRunInfo(runDir)).name;
-  store.db
-    .transaction(() => {
-      // A cleared note falls back to one the training process set as its `note` tag.
-      store
-        .query(
-          `UPDATE runs SET name = ?,
+  store.transaction(() => {
+    // A cleared note falls back to one the training process set as its `note` tag.
+    store
+      .query(
+        `UPDATE runs SET name = ?,
              note = COALESCE(NULLIF(?, ''), (SELECT value FROM tags WHERE run_pk = ? AND key = 'note' AND source = 'run'))
            WHERE pk = ?`,
-        )
-        .run(annotations.name ?? generatedName, annotations.note, pk, pk);
-      store.query("DELETE FROM tags WHERE run_pk = ? AND source = 'user'").run(pk);
-      const insert = store.query(
-        `INSERT INTO tags(run_pk, key, value, source) VALUES (?, ?, ?, 'user')
+      )
+      .run(annotations.name ?? generatedName, annotations.note, pk, pk);
+    store.query("DELETE FROM tags WHERE run_pk = ? AND source = 'user'").run(pk);
+    const insert = store.query(
+      `INSERT INTO tags(run_pk, key, value, source) VALUES (?, ?, ?, 'user')
          ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value, source = 'user'`,
-      );
-      for (const [key, value] of Object.entries(annotations.tags)) insert.run(pk, key, value);
-      store
-        .query(
-          `INSERT INTO ingest_offsets(run_pk, file, offset, fingerprint) VALUES (?, ?, 0, ?)
+    );
+    for (const [key, value] of Object.entries(annotations.tags)) insert.run(pk, key, value);
+    store
+      .query(
+        `INSERT INTO ingest_offsets(run_pk, file, offset, fingerprint) VALUES (?, ?, 0, ?)
            ON CONFLICT(run_pk, file) DO UPDATE SET fingerprint = excluded.fingerprint`,
-        )
-        .run(pk, ANNOTATIONS_FILE, fingerprint);
-    })
-    .immediate();
+      )
+      .run(pk, ANNOTATIONS_FILE, fingerprint);
+  }, 'immediate');
   return true;
 }

@@ -21,39 +21,37 @@ export const NOTE_TAG = 'note';
  */
 export function insertRunRow(store: IndexStore, info: RunInfo, runJsonFingerprint: string | null = null): number {
   const s = store.statements;
-  return store.db
-    .transaction(() => {
-      const existing = s.runPk.get(info.id);
-      if (existing !== undefined) return existing;
-      s.insertExperiment.run(info.experiment);
-      const experimentId = s.experimentId.get(info.experiment);
-      s.insertRun.run({
-        id: info.id,
-        experimentId,
-        name: info.name,
-        status: 'running',
-        createdAt: info.createdAt,
-        hostname: info.environment.hostname,
-        gitCommit: info.git?.commit ?? null,
-        gitBranch: info.git?.branch ?? null,
-        gitDirty: info.git ? (info.git.dirty ? 1 : 0) : null,
-        gitRemote: info.git?.remote ?? null,
-        script: info.script,
-        argvJson: JSON.stringify(info.argv),
-        cwd: info.cwd,
-        environmentJson: JSON.stringify(info.environment),
-        placementJson: JSON.stringify(info.placement),
-        parentRunId: info.parentRunId,
-      });
-      const pk = s.runPk.get(info.id) as number;
-      for (const [key, value] of Object.entries(info.params)) s.upsertParam.run(pk, key, ...paramColumns(value));
-      s.insertOffset.run(pk, RunFile.events);
-      s.insertOffset.run(pk, RunFile.status);
-      s.insertOffset.run(pk, RunFile.run);
-      s.setFingerprint.run(runJsonFingerprint, pk, RunFile.run);
-      return pk;
-    })
-    .immediate();
+  return store.transaction(() => {
+    const existing = s.runPk.get(info.id);
+    if (existing !== undefined) return existing;
+    s.insertExperiment.run(info.experiment);
+    const experimentId = s.experimentId.get(info.experiment);
+    s.insertRun.run({
+      id: info.id,
+      experimentId,
+      name: info.name,
+      status: 'running',
+      createdAt: info.createdAt,
+      hostname: info.environment.hostname,
+      gitCommit: info.git?.commit ?? null,
+      gitBranch: info.git?.branch ?? null,
+      gitDirty: info.git ? (info.git.dirty ? 1 : 0) : null,
+      gitRemote: info.git?.remote ?? null,
+      script: info.script,
+      argvJson: JSON.stringify(info.argv),
+      cwd: info.cwd,
+      environmentJson: JSON.stringify(info.environment),
+      placementJson: JSON.stringify(info.placement),
+      parentRunId: info.parentRunId,
+    });
+    const pk = s.runPk.get(info.id) as number;
+    for (const [key, value] of Object.entries(info.params)) s.upsertParam.run(pk, key, ...paramColumns(value));
+    s.insertOffset.run(pk, RunFile.events);
+    s.insertOffset.run(pk, RunFile.status);
+    s.insertOffset.run(pk, RunFile.run);
+    s.setFingerprint.run(runJsonFingerprint, pk, RunFile.run);
+    return pk;
+  }, 'immediate');
 }
 
 /**
@@ -75,53 +73,47 @@ export function updateRunStart(store: IndexStore, pk: number, info: RunInfo, run
     environmentJson: JSON.stringify(info.environment),
     placementJson: JSON.stringify(info.placement),
   };
-  return store.db
-    .transaction(() => {
-      const changed = store
-        .query(
-          `UPDATE runs SET hostname = @hostname, git_commit = @gitCommit, git_branch = @gitBranch,
+  return store.transaction(() => {
+    const changed = store
+      .query(
+        `UPDATE runs SET hostname = @hostname, git_commit = @gitCommit, git_branch = @gitBranch,
              git_dirty = @gitDirty, git_remote = @gitRemote, environment_json = @environmentJson,
              placement_json = @placementJson
            WHERE pk = @pk AND (hostname IS NOT @hostname OR git_commit IS NOT @gitCommit
              OR git_branch IS NOT @gitBranch OR git_dirty IS NOT @gitDirty OR git_remote IS NOT @gitRemote
              OR environment_json IS NOT @environmentJson OR placement_json IS NOT @placementJson)`,
-        )
-        .run(values).changes;
-      // Runs indexed before run.json was fingerprinted have no row for it yet.
-      s.insertOffset.run(pk, RunFile.run);
-      s.setFingerprint.run(runJsonFingerprint, pk, RunFile.run);
-      return changed > 0;
-    })
-    .immediate();
+      )
+      .run(values).changes;
+    // Runs indexed before run.json was fingerprinted have no row for it yet.
+    s.insertOffset.run(pk, RunFile.run);
+    s.setFingerprint.run(runJsonFingerprint, pk, RunFile.run);
+    return changed > 0;
+  }, 'immediate');
 }
 
 /** Stores the status (with the fingerprint of the status.json it came from). */
 export function writeStatus(store: IndexStore, runId: string, status: EffectiveStatus, fingerprint: string | null) {
   const s = store.statements;
-  store.db
-    .transaction(() => {
-      const pk = s.runPk.get(runId);
-      if (pk === undefined) return;
-      s.updateStatus.run({ ...status, pk });
-      s.setFingerprint.run(fingerprint, pk, RunFile.status);
-    })
-    .immediate();
+  store.transaction(() => {
+    const pk = s.runPk.get(runId);
+    if (pk === undefined) return;
+    s.updateStatus.run({ ...status, pk });
+    s.setFingerprint.run(fingerprint, pk, RunFile.status);
+  }, 'immediate');
 }
 
 /** Removes a run and everything under it; its experiment goes too once empty. */
 export function deleteRunRows(store: IndexStore, runId: string): boolean {
   const s = store.statements;
-  return store.db
-    .transaction(() => {
-      const pk = s.runPk.get(runId);
-      if (pk === undefined) return false;
-      const experimentId = s.runExperimentId.get(pk) as number;
-      s.deleteRunMetrics.run(pk);
-      s.deleteRun.run(pk);
-      s.deleteEmptyExperiment.run(experimentId, experimentId);
-      return true;
-    })
-    .immediate();
+  return store.transaction(() => {
+    const pk = s.runPk.get(runId);
+    if (pk === undefined) return false;
+    const experimentId = s.runExperimentId.get(pk) as number;
+    s.deleteRunMetrics.run(pk);
+    s.deleteRun.run(pk);
+    s.deleteEmptyExperiment.run(experimentId, experimentId);
+    return true;
+  }, 'immediate');
 }
 
 function summaryFromRow(row: SummaryRow | undefined): MetricSummary | null {
@@ -151,70 +143,68 @@ interface SeriesState {
  */
 export function applyEventChunk(store: IndexStore, runId: string, chunkStart: number, chunk: EventChunk): boolean {
   const s = store.statements;
-  return store.db
-    .transaction(() => {
-      const pk = s.runPk.get(runId);
-      if (pk === undefined) return false;
-      if (s.offset.get(pk, RunFile.events) !== chunkStart) return false;
+  return store.transaction(() => {
+    const pk = s.runPk.get(runId);
+    if (pk === undefined) return false;
+    if (s.offset.get(pk, RunFile.events) !== chunkStart) return false;
 
-      const series = new Map<string, SeriesState>();
-      for (const event of chunk.events) {
-        switch (event.type) {
-          case 'metric': {
-            let state = series.get(event.key);
-            if (!state) {
-              s.insertMetricKey.run(event.key);
-              const keyId = s.metricKeyId.get(event.key) as number;
-              state = { keyId, summary: summaryFromRow(s.summary.get(pk, keyId)), points: [] };
-              series.set(event.key, state);
-            }
-            const step = event.step ?? null;
-            const seq = state.summary ? state.summary.count : 0;
-            const point = { value: event.value, step, ts: event.ts };
-            if (state.summary) appendToSummary(state.summary, point);
-            else state.summary = extendSummary(null, point);
-            state.points.push(seq, step, event.ts, Number.isNaN(event.value) ? null : event.value);
-            break;
+    const series = new Map<string, SeriesState>();
+    for (const event of chunk.events) {
+      switch (event.type) {
+        case 'metric': {
+          let state = series.get(event.key);
+          if (!state) {
+            s.insertMetricKey.run(event.key);
+            const keyId = s.metricKeyId.get(event.key) as number;
+            state = { keyId, summary: summaryFromRow(s.summary.get(pk, keyId)), points: [] };
+            series.set(event.key, state);
           }
-          case 'params':
-            for (const [key, value] of Object.entries(event.values)) s.upsertParam.run(pk, key, ...paramColumns(value));
-            break;
-          case 'tag':
-            s.upsertTag.run(pk, event.key, event.value);
-            if (event.key === NOTE_TAG) s.setNote.run(event.value, pk);
-            break;
-          case 'artifact':
-            s.upsertArtifact.run(
-              pk,
-              event.path,
-              event.role,
-              event.kind,
-              event.name ?? null,
-              event.sha256 ?? null,
-              event.size ?? null,
-            );
-            break;
+          const step = event.step ?? null;
+          const seq = state.summary ? state.summary.count : 0;
+          const point = { value: event.value, step, ts: event.ts };
+          if (state.summary) appendToSummary(state.summary, point);
+          else state.summary = extendSummary(null, point);
+          state.points.push(seq, step, event.ts, Number.isNaN(event.value) ? null : event.value);
+          break;
         }
+        case 'params':
+          for (const [key, value] of Object.entries(event.values)) s.upsertParam.run(pk, key, ...paramColumns(value));
+          break;
+        case 'tag':
+          s.upsertTag.run(pk, event.key, event.value);
+          if (event.key === NOTE_TAG) s.setNote.run(event.value, pk);
+          break;
+        case 'artifact':
+          s.upsertArtifact.run(
+            pk,
+            event.path,
+            event.role,
+            event.kind,
+            event.name ?? null,
+            event.sha256 ?? null,
+            event.size ?? null,
+          );
+          break;
       }
-      insertPoints(store, pk, series);
-      for (const state of series.values()) {
-        const summary = state.summary as MetricSummary;
-        s.upsertSummary.run({
-          runPk: pk,
-          keyId: state.keyId,
-          last: Number.isNaN(summary.last) ? null : summary.last,
-          min: summary.min,
-          max: summary.max,
-          count: summary.count,
-          lastStep: summary.lastStep,
-          lastTs: summary.lastTs,
-        });
-      }
-      if (chunk.malformed > 0) s.addMalformed.run(chunk.malformed, pk);
-      s.setOffset.run(chunk.nextOffset, pk, RunFile.events);
-      return true;
-    })
-    .immediate();
+    }
+    insertPoints(store, pk, series);
+    for (const state of series.values()) {
+      const summary = state.summary as MetricSummary;
+      s.upsertSummary.run({
+        runPk: pk,
+        keyId: state.keyId,
+        last: Number.isNaN(summary.last) ? null : summary.last,
+        min: summary.min,
+        max: summary.max,
+        count: summary.count,
+        lastStep: summary.lastStep,
+        lastTs: summary.lastTs,
+      });
+    }
+    if (chunk.malformed > 0) s.addMalformed.run(chunk.malformed, pk);
+    s.setOffset.run(chunk.nextOffset, pk, RunFile.events);
+    return true;
+  }, 'immediate');
 }
 
 /**
@@ -238,10 +228,10 @@ function insertPoints(store: IndexStore, pk: number, series: ReadonlyMap<string,
         points[i + 3] ?? null,
       );
       if (pending.length === METRIC_INSERT_BATCH * 6) {
-        s.insertMetricBatch.run(pending);
+        s.insertMetricBatch.run(...pending);
         pending.length = 0;
       }
     }
   }
-  for (let i = 0; i < pending.length; i += 6) s.insertMetric.run(pending.slice(i, i + 6));
+  for (let i = 0; i < pending.length; i += 6) s.insertMetric.run(...pending.slice(i, i + 6));
 }

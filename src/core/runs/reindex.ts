@@ -13,9 +13,8 @@ export async function reindex(
   store: IndexStore,
   workspaceRoot: string,
 ): Promise<{ counts: IndexCounts; ingest: IngestAllResult }> {
-  store.db
-    .transaction(() => {
-      store.db.exec(`
+  store.transaction(() => {
+    store.db.exec(`
         DELETE FROM metrics;
         DELETE FROM metric_summaries;
         DELETE FROM params;
@@ -26,8 +25,7 @@ export async function reindex(
         DELETE FROM experiments;
         DELETE FROM metric_keys;
       `);
-    })
-    .immediate();
+  }, 'immediate');
   const ingest = await ingestAll(store, workspaceRoot);
   // Model versions, aliases and the audit log live in .trackside/*.jsonl, not in run folders.
   rebuildFromJournals(store, workspaceRoot);

@@ -1,10 +1,10 @@
-import Database from 'better-sqlite3';
-import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TRACKSIDE_DIR } from '../runs/protocol';
-import { IndexError } from './errors';
+import { openSqlite } from './drivers';
+import { IndexError, SqliteDriverError } from './errors';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
+import type { PreparedQuery, SqliteDatabase, SqliteDriverInfo, TransactionBehavior } from './sqlite';
 import { prepareStatements, type Statements } from './statements';
 
 export const INDEX_FILE = 'index.db';
@@ -20,7 +20,7 @@ export function indexPath(workspaceRoot: string): string {
  */
 export class IndexStore {
   readonly statements: Statements;
-  private readonly queryCache = new Map<string, Statement>();
+  private readonly queryCache = new Map<string, PreparedQuery>();
 
   private constructor(
     readonly db: SqliteDatabase,
@@ -34,13 +34,14 @@ export class IndexStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     let db: SqliteDatabase;
     try {
-      db = new Database(path, { timeout: 5000 });
+      db = openSqlite(path, 5000);
     } catch (error) {
+      if (error instanceof SqliteDriverError) throw error;
       throw new IndexError(path, 'unopenable', `cannot open the index ${path}: ${(error as Error).message}`);
     }
     try {
       configure(db);
-      const version = db.pragma('user_version', { simple: true }) as number;
+      const version = db.pragma('user_version') as number;
       if (version > LATEST_SCHEMA_VERSION) {
         throw new IndexError(
           path,
@@ -60,18 +61,28 @@ export class IndexStore {
     return IndexStore.open(indexPath(workspaceRoot));
   }
 
+  /** Which SQLite library holds the index, and its SQLite version. */
+  get driver(): SqliteDriverInfo {
+    return this.db.driver;
+  }
+
   /** A statement for `sql`, prepared on first use and kept for the life of the connection. */
-  query(sql: string): Statement {
+  query<Row = unknown>(sql: string): PreparedQuery<Row> {
     let statement = this.queryCache.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       this.queryCache.set(sql, statement);
     }
-    return statement;
+    return statement as PreparedQuery<Row>;
+  }
+
+  /** Runs `fn` in one transaction (see {@link SqliteDatabase.transaction}). */
+  transaction<T>(fn: () => T, behavior: TransactionBehavior = 'deferred'): T {
+    return this.db.transaction(fn, behavior);
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    this.db.close();
   }
 }
 

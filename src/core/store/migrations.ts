@@ -1,9 +1,9 @@
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase } from './sqlite';
 
 /** One schema step. `up` runs inside the transaction that also bumps `PRAGMA user_version`. */
 export interface Migration {
   version: number;
-  up(db: Database): void;
+  up(db: SqliteDatabase): void;
 }
 
 /**
@@ -208,13 +208,14 @@ export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version 
  * Brings the database to the latest schema. Each step and its version bump commit together, and the
  * transaction is IMMEDIATE so two processes opening a fresh index at once cannot both apply a step.
  */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
-  const apply = db.transaction((migration: Migration) => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    if (current >= migration.version) return;
-    migration.up(db);
-    db.pragma(`user_version = ${migration.version}`);
-  });
-  for (const migration of migrations) apply.immediate(migration);
-  return db.pragma('user_version', { simple: true }) as number;
+export function migrate(db: SqliteDatabase, migrations: readonly Migration[] = MIGRATIONS): number {
+  for (const migration of migrations) {
+    db.transaction(() => {
+      const current = db.pragma('user_version') as number;
+      if (current >= migration.version) return;
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    }, 'immediate');
+  }
+  return db.pragma('user_version') as number;
 }

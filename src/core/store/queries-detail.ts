@@ -123,7 +123,7 @@ export function getMetricSeries(store: IndexStore, query: SeriesQuery): MetricSe
   if (!ids) return null;
   const rows = store
     .query(`SELECT seq, step, ts, value FROM metrics WHERE run_pk = ? AND key_id = ? AND seq > ? ORDER BY seq`)
-    .raw(true)
+    .raw()
     .all(ids.runPk, ids.keyId, query.afterSeq ?? -1) as [number, number | null, number, number | null][];
   const x: number[] = new Array<number>(rows.length);
   const y: number[] = new Array<number>(rows.length);
@@ -271,12 +271,12 @@ function pivotJoins(keyCount: number): string {
 /** Everything the compare table needs for a set of runs (ids the index does not know are left out). */
 export function getComparison(store: IndexStore, runIds: readonly string[]): ComparisonPayload {
   const ids = JSON.stringify(runIds);
-  const metricKeys = store.query(METRIC_KEYS).raw(true).all(ids) as [number, string][];
+  const metricKeys = store.query(METRIC_KEYS).raw().all(ids) as [number, string][];
   const keyIds = metricKeys.map(([keyId]) => keyId);
   const firstKeys = keyIds.slice(0, KEYS_PER_PIVOT);
   const rows = store
     .query(runsSql(firstKeys.length))
-    .raw(true)
+    .raw()
     .all(...firstKeys, ids) as RunWithParamsRow[];
   const runs = new Array<RunRow>(rows.length);
   const runParams = new Array<RunParams>(rows.length);
@@ -317,7 +317,7 @@ export function getComparison(store: IndexStore, runIds: readonly string[]): Com
     const group = keyIds.slice(first, first + KEYS_PER_PIVOT);
     const pivot = store
       .query(pivotSql(group.length))
-      .raw(true)
+      .raw()
       .all(...group, ids) as (number | null)[][];
     for (const row of pivot) {
       const r = runIndexByPk.get(row[0] as number);

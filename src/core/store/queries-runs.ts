@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RunStatusValue } from '../runs/protocol';
 import type { IndexStore } from './database';
+import type { SqlValue } from './sqlite';
 
 /** Read-only queries over the index for lists and tables. None scans raw metric points. */
 
@@ -82,7 +83,7 @@ export interface RunsPage {
 export function queryRuns(store: IndexStore, query: RunsQuery = {}): RunsPage {
   const q = RunsQuerySchema.parse(query);
   const where: string[] = [];
-  const params: Record<string, unknown> = {};
+  const params: Record<string, SqlValue> = {};
   if (q.experiment !== undefined) {
     where.push('r.experiment_id = (SELECT id FROM experiments WHERE name = @experiment)');
     params.experiment = q.experiment;

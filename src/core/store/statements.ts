@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { SqliteDatabase } from './sqlite';
 
 /** Rows of metric points inserted by one multi-row statement: fewer native calls per point. */
 export const METRIC_INSERT_BATCH = 256;
@@ -23,21 +23,21 @@ export interface RunStateRow {
 }
 
 /** Every statement ingest runs, prepared once per connection. */
-export function prepareStatements(db: Database) {
+export function prepareStatements(db: SqliteDatabase) {
   const metricValues = Array.from({ length: METRIC_INSERT_BATCH }, () => '(?,?,?,?,?,?)').join(',');
   return {
     insertExperiment: db.prepare('INSERT INTO experiments(name) VALUES (?) ON CONFLICT(name) DO NOTHING'),
-    experimentId: db.prepare('SELECT id FROM experiments WHERE name = ?').pluck() as Statement<[string], number>,
+    experimentId: db.prepare('SELECT id FROM experiments WHERE name = ?').pluck<number>(),
     insertRun: db.prepare(`
       INSERT INTO runs(id, experiment_id, name, status, created_at, hostname, git_commit, git_branch, git_dirty,
         git_remote, script, argv_json, cwd, environment_json, placement_json, parent_run_id)
       VALUES (@id, @experimentId, @name, @status, @createdAt, @hostname, @gitCommit, @gitBranch, @gitDirty,
         @gitRemote, @script, @argvJson, @cwd, @environmentJson, @placementJson, @parentRunId)
       ON CONFLICT(id) DO NOTHING`),
-    runPk: db.prepare('SELECT pk FROM runs WHERE id = ?').pluck() as Statement<[string], number>,
-    runState: db.prepare(
+    runPk: db.prepare('SELECT pk FROM runs WHERE id = ?').pluck<number>(),
+    runState: db.prepare<RunStateRow>(
       'SELECT pk, status, pid, hostname, ended_at, exit_code, message FROM runs WHERE id = ?',
-    ) as Statement<[string], RunStateRow>,
+    ),
     updateStatus: db.prepare(`
       UPDATE runs SET status = @status, started_at = @startedAt, ended_at = @endedAt, exit_code = @exitCode,
         signal = @signal, message = @message, pid = @pid
@@ -46,12 +46,12 @@ export function prepareStatements(db: Database) {
       INSERT INTO params(run_pk, key, value_text, value_num) VALUES (?, ?, ?, ?)
       ON CONFLICT(run_pk, key) DO UPDATE SET value_text = excluded.value_text, value_num = excluded.value_num`),
     insertMetricKey: db.prepare('INSERT INTO metric_keys(key) VALUES (?) ON CONFLICT(key) DO NOTHING'),
-    metricKeyId: db.prepare('SELECT id FROM metric_keys WHERE key = ?').pluck() as Statement<[string], number>,
+    metricKeyId: db.prepare('SELECT id FROM metric_keys WHERE key = ?').pluck<number>(),
     insertMetric: db.prepare('INSERT INTO metrics(run_pk, key_id, seq, step, ts, value) VALUES (?,?,?,?,?,?)'),
     insertMetricBatch: db.prepare(`INSERT INTO metrics(run_pk, key_id, seq, step, ts, value) VALUES ${metricValues}`),
-    summary: db.prepare(
+    summary: db.prepare<SummaryRow>(
       'SELECT last, min, max, count, last_step, last_ts FROM metric_summaries WHERE run_pk = ? AND key_id = ?',
-    ) as Statement<[number, number], SummaryRow>,
+    ),
     upsertSummary: db.prepare(`
       INSERT INTO metric_summaries(run_pk, key_id, last, min, max, count, last_step, last_ts)
       VALUES (@runPk, @keyId, @last, @min, @max, @count, @lastStep, @lastTs)
@@ -65,17 +65,14 @@ export function prepareStatements(db: Database) {
       INSERT INTO artifacts(run_pk, path, role, kind, name, sha256, size) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(run_pk, role, path) DO UPDATE SET kind = excluded.kind, name = excluded.name,
         sha256 = excluded.sha256, size = excluded.size`),
-    offset: db.prepare('SELECT offset FROM ingest_offsets WHERE run_pk = ? AND file = ?').pluck() as Statement<
-      [number, string],
-      number
-    >,
+    offset: db.prepare('SELECT offset FROM ingest_offsets WHERE run_pk = ? AND file = ?').pluck<number>(),
     insertOffset: db.prepare(
       'INSERT INTO ingest_offsets(run_pk, file, offset) VALUES (?, ?, 0) ON CONFLICT(run_pk, file) DO NOTHING',
     ),
     setOffset: db.prepare('UPDATE ingest_offsets SET offset = ? WHERE run_pk = ? AND file = ?'),
     fingerprint: db
       .prepare('SELECT fingerprint FROM ingest_offsets WHERE run_pk = ? AND file = ?')
-      .pluck() as Statement<[number, string], string | null>,
+      .pluck<string | null>(),
     setFingerprint: db.prepare('UPDATE ingest_offsets SET fingerprint = ? WHERE run_pk = ? AND file = ?'),
     addMalformed: db.prepare('UPDATE runs SET malformed_lines = malformed_lines + ? WHERE pk = ?'),
     deleteRunMetrics: db.prepare('DELETE FROM metrics WHERE run_pk = ?'),
@@ -83,8 +80,8 @@ export function prepareStatements(db: Database) {
     deleteEmptyExperiment: db.prepare(
       'DELETE FROM experiments WHERE id = ? AND NOT EXISTS (SELECT 1 FROM runs WHERE experiment_id = ?)',
     ),
-    runExperimentId: db.prepare('SELECT experiment_id FROM runs WHERE pk = ?').pluck() as Statement<[number], number>,
-    indexedRuns: db.prepare('SELECT id, status FROM runs') as Statement<[], { id: string; status: string }>,
+    runExperimentId: db.prepare('SELECT experiment_id FROM runs WHERE pk = ?').pluck<number>(),
+    indexedRuns: db.prepare<{ id: string; status: string }>('SELECT id, status FROM runs'),
   };
 }
 

@@ -56,14 +56,16 @@ export class IndexService implements vscode.Disposable {
 
   private async start(): Promise<{ store: IndexStore; watcher: IngestWatcher }> {
     const started = performance.now();
-    // Loaded here, not at activation: the native addon is only needed once there is an index to read.
+    // Loaded here, not at activation: the SQLite driver is only needed once there is an index to read.
     const { IndexStore } = await import('../../core/store/database');
     const store = IndexStore.openWorkspace(this.workspaceRoot);
     try {
       const watcher = await IngestWatcher.start(store, this.workspaceRoot);
       watcher.changes.on((change) => this.changeEmitter.fire(change));
       watcher.errors.on((error) => this.log.warn(`Ingest: ${error.message}`));
-      this.log.info(`Index ready in ${(performance.now() - started).toFixed(0)} ms (${store.path})`);
+      this.log.info(
+        `Index ready in ${(performance.now() - started).toFixed(0)} ms (${store.path}, ${store.driver.name}, SQLite ${store.driver.sqliteVersion})`,
+      );
       return { store, watcher };
     } catch (error) {
       store.close();

@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { HarnessError } from './errors';
-import { codeServerEntry, packagedVsix, repoRoot, resultsDir } from './paths';
+import { codeServerRuntime, packagedVsix, repoRoot, resultsDir, vscodeFlavor } from './paths';
 
 const execFileAsync = promisify(execFile);
 
@@ -28,6 +28,8 @@ export const baseUserSettings: Readonly<Record<string, unknown>> = {
   'extensions.autoUpdate': false,
   'security.workspace.trust.enabled': false,
   'python.defaultInterpreterPath': '/usr/bin/python3',
+  // VS Code 1.10x+ opens the Chat view in a secondary side bar by default; the journeys need the width.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 export interface CodeServerOptions {
@@ -49,22 +51,33 @@ export interface CodeServerOptions {
 }
 
 /**
- * `TRACKSIDE_E2E_VSIX` selects the packaged extension: `1` means dist/trackside.vsix (from `npm run package`),
- * any other value is a path to a .vsix. Unset: the repository folder is loaded as a development extension.
+ * `TRACKSIDE_E2E_VSIX` selects the extension under test: unset or `1` is dist/trackside.vsix (from `npm
+ * run package`, which `npm run test:e2e` runs first), any other value a path to a .vsix, and `0` the
+ * repository folder loaded as a development extension (no packaging; quicker while editing a journey).
  */
 export function extensionSourceFromEnvironment(): ExtensionSource {
-  const vsix = process.env.TRACKSIDE_E2E_VSIX;
-  if (!vsix || vsix === '0') return { kind: 'development', path: repoRoot };
+  const vsix = process.env.TRACKSIDE_E2E_VSIX ?? '1';
+  if (vsix === '0') {
+    // code-server 4.139 ignores the development-path payload that 4.100 honours.
+    if (vscodeFlavor() !== 'minimum') {
+      throw new HarnessError(
+        'development-extension-unsupported',
+        'TRACKSIDE_E2E_VSIX=0 loads the repository as a development extension only in VS Code 1.100: add TRACKSIDE_E2E_VSCODE=minimum, or test the .vsix',
+      );
+    }
+    return { kind: 'development', path: repoRoot };
+  }
   const path = vsix === '1' ? packagedVsix : resolve(repoRoot, vsix);
   return { kind: 'vsix', path };
 }
 
 /** Fails with the next step to take when code-server is not installed. */
 export function assertCodeServerInstalled(): void {
-  if (!existsSync(codeServerEntry)) {
+  const { flavor, version, node, entry } = codeServerRuntime();
+  if (!existsSync(entry) || !existsSync(node)) {
     throw new HarnessError(
       'code-server-missing',
-      'code-server is not installed: run `bash scripts/install-code-server.sh` (or `bash scripts/setup.sh`)',
+      `code-server ${version} (${flavor}) is not installed: run \`bash scripts/setup.sh\``,
     );
   }
 }
@@ -86,11 +99,13 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * One real code-server (VS Code 1.100 in the browser) with scratch HOME, XDG folders, user data and
+ * One real code-server (VS Code in the browser, of the flavor {@link codeServerRuntime} names) with scratch HOME, XDG folders, user data and
  * extensions, so a test never reads or writes the developer's own VS Code state.
  */
 export class CodeServer {
   private exited = false;
+  /** The authority of `vscode-remote://` URIs in this code-server: `127.0.0.1:<port>` up to 4.100, `remote` since. */
+  private remoteAuthority: string;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -104,6 +119,7 @@ export class CodeServer {
     child.once('exit', () => {
       this.exited = true;
     });
+    this.remoteAuthority = `127.0.0.1:${port}`;
   }
 
   static async start(options: CodeServerOptions): Promise<CodeServer> {
@@ -124,10 +140,11 @@ export class CodeServer {
     const logPath = join(resultsDir, `${options.logName ?? 'code-server'}.log`);
     const log = createWriteStream(logPath);
     // detached: a new session and process group, so stop() can end the server and every helper it forked.
+    const { node, entry } = codeServerRuntime();
     const child = spawn(
-      process.execPath,
+      node,
       [
-        codeServerEntry,
+        entry,
         '--bind-addr',
         `127.0.0.1:${port}`,
         '--auth',
@@ -150,6 +167,7 @@ export class CodeServer {
     const server = new CodeServer(child, port, extension, options.workspace, scratch, logPath);
     try {
       await server.waitUntilHealthy();
+      await server.readRemoteAuthority();
     } catch (error) {
       await server.stop();
       throw error;
@@ -174,7 +192,7 @@ export class CodeServer {
     const url = new URL('/', this.origin);
     url.searchParams.set('folder', folder);
     if (this.extension.kind === 'development') {
-      const extensionUri = `vscode-remote://127.0.0.1:${this.port}${this.extension.path}`;
+      const extensionUri = `vscode-remote://${this.remoteAuthority}${this.extension.path}`;
       url.searchParams.set('payload', JSON.stringify([['extensionDevelopmentPath', extensionUri]]));
     }
     return url.toString();
@@ -193,6 +211,16 @@ export class CodeServer {
       }
     }
     rmSync(this.scratch, { recursive: true, force: true });
+  }
+
+  /** The workbench page names its remote authority in its configuration; a development extension's URI needs it. */
+  private async readRemoteAuthority(): Promise<void> {
+    const page = await (await fetch(`${this.origin}/?folder=${encodeURIComponent(this.workspace)}`)).text();
+    const settings = /id="vscode-workbench-web-configuration"[^>]*data-settings="([^"]*)"/.exec(page)?.[1];
+    if (!settings) return;
+    const decoded = settings.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+    const authority = (JSON.parse(decoded) as { remoteAuthority?: unknown }).remoteAuthority;
+    if (typeof authority === 'string' && authority) this.remoteAuthority = authority;
   }
 
   private async waitUntilHealthy(): Promise<void> {
@@ -263,10 +291,11 @@ export async function installExtension(
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
   assertCodeServerInstalled();
+  const { node, entry } = codeServerRuntime();
   try {
     const { stdout, stderr } = await execFileAsync(
-      process.execPath,
-      [codeServerEntry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix],
+      node,
+      [entry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', vsix],
       { env, timeout: 60_000 },
     );
     const output = `${stdout}${stderr}`;

@@ -5,7 +5,8 @@ export type HarnessFailure =
   | 'code-server-did-not-stop'
   | 'extension-install-failed'
   | 'vsix-missing'
-  | 'chromium-missing';
+  | 'chromium-missing'
+  | 'development-extension-unsupported';
 
 /** A failure of the end-to-end machinery itself (not of the extension under test), with the next step to take. */
 export class HarnessError extends Error {

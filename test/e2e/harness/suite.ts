@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ConsoleLog, launchChromium } from './chromium';
 import { CodeServer } from './code-server';
 import type { CodeServerOptions } from './code-server';
+import { vscodeFlavor } from './paths';
 import { safeFileName, Workbench } from './workbench';
 
 /** What each test of a workbench suite receives. */
@@ -14,9 +15,17 @@ export interface WorkbenchSession {
   console: ConsoleLog;
 }
 
+export interface JourneyOptions {
+  /**
+   * Part of the compatibility set that also runs in the oldest VS Code of `engines.vscode`
+   * (scripts/run-e2e-minimum.sh); the rest of the suite runs in the current VS Code only.
+   */
+  compat?: boolean;
+}
+
 export interface WorkbenchSuite {
   /** A test with the file's shared session; a failing test leaves a screenshot in test-results/. */
-  test(name: string, fn: (session: WorkbenchSession) => Promise<void>): void;
+  test(name: string, fn: (session: WorkbenchSession) => Promise<void>, options?: JourneyOptions): void;
 }
 
 /**
@@ -61,8 +70,9 @@ export function workbenchSuite(
   );
 
   return {
-    test(testName, fn) {
-      test(testName, { timeout: 120_000 }, async () => {
+    test(testName, fn, journey = {}) {
+      const skip = vscodeFlavor() === 'minimum' && !journey.compat && 'not in the compatibility set';
+      test(testName, { timeout: 120_000, skip }, async () => {
         if (!session) throw new Error('the workbench session did not start (see the before hook)');
         try {
           await fn(session);

@@ -55,6 +55,25 @@ export async function paletteCommand(page: Page, title: string): Promise<void> {
 }
 
 /**
+ * The tooltip of a tree row, shown as a user sees it: the pointer enters the row and rests. A tooltip
+ * shows on the pointer entering, and a busy workbench misses some entries: the pointer leaves and
+ * comes back until it shows.
+ */
+export async function rowTooltip(page: Page, row: Locator, text: string | RegExp): Promise<Locator> {
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: text }).filter({ visible: true });
+  for (let attempt = 0; attempt < 6 && !(await hover.first().isVisible()); attempt++) {
+    await page.mouse.move(700, 700);
+    await row.locator('.label-name').hover();
+    await hover
+      .first()
+      .waitFor({ timeout: 3000 })
+      .catch(() => undefined);
+  }
+  await hover.first().waitFor({ timeout: stepTimeout });
+  return hover.first();
+}
+
+/**
  * Right-clicks a tree row and chooses `action` in its context menu. On a busy machine the menu can
  * open late (the right-click is made again), and it can leave a click on its item unanswered (it
  * ignores a click that comes as it opens, and a view refresh can swallow one): the item is still
@@ -178,7 +197,8 @@ export class Workbench {
 
   /** Title of the active editor tab (an editor or a webview panel). */
   activeTabTitle(): Locator {
-    return this.page.locator('.tabs-container .tab.active .label-name');
+    // The name and, since VS Code 1.10x, the extension in a separate suffix span: the container holds both.
+    return this.page.locator('.tabs-container .tab.active .monaco-icon-label-container');
   }
 
   /** Texts of the notification toasts currently shown. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../../src/core/store/drivers';
 import { IndexStore } from '../../../src/core/store/database';
 import { IndexError } from '../../../src/core/store/errors';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, type Migration } from '../../../src/core/store/migrations';
@@ -17,9 +17,9 @@ describe('index migrations', () => {
   it('brings a fresh database to the latest schema with WAL and foreign keys on', () => {
     const { path, done } = tempDb();
     const store = IndexStore.open(path);
-    assert.equal(store.db.pragma('user_version', { simple: true }), LATEST_SCHEMA_VERSION);
-    assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1);
+    assert.equal(store.db.pragma('user_version'), LATEST_SCHEMA_VERSION);
+    assert.equal(store.db.pragma('journal_mode'), 'wal');
+    assert.equal(store.db.pragma('foreign_keys'), 1);
     const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     for (const t of [
       'artifacts',
@@ -40,7 +40,7 @@ describe('index migrations', () => {
 
   it('applies only the missing steps to a database at an older version, keeping its rows', () => {
     const { path, done } = tempDb();
-    const db = new Database(path);
+    const db = openSqlite(path);
     migrate(db, MIGRATIONS.slice(0, 1));
     db.prepare("INSERT INTO experiments(name) VALUES ('kept')").run();
     const next: Migration = {
@@ -59,7 +59,7 @@ describe('index migrations', () => {
 
   it('rolls a failing step back entirely', () => {
     const { path, done } = tempDb();
-    const db = new Database(path);
+    const db = openSqlite(path);
     const broken: Migration = {
       version: 1,
       up: (d) => {
@@ -68,7 +68,7 @@ describe('index migrations', () => {
       },
     };
     assert.throws(() => migrate(db, [broken]), /step failed/);
-    assert.equal(db.pragma('user_version', { simple: true }), 0);
+    assert.equal(db.pragma('user_version'), 0);
     assert.equal(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").pluck().get(), 0);
     db.close();
     done();
@@ -76,7 +76,7 @@ describe('index migrations', () => {
 
   it('refuses an index written by a newer Trackside', () => {
     const { path, done } = tempDb();
-    const db = new Database(path);
+    const db = openSqlite(path);
     db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
     db.close();
     assert.throws(
