@@ -1,4 +1,4 @@
-/** Plain-text formatting shared by the CLI's tables and detail views. */
+/** Plain-text layout of the CLI's tables and detail views; numbers and sizes come from core/format. */
 
 export function formatTime(iso: string | null): string {
   if (!iso) return '-';
@@ -6,48 +6,6 @@ export function formatTime(iso: string | null): string {
   if (Number.isNaN(date.getTime())) return iso;
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-export function formatDuration(milliseconds: number | null): string {
-  if (milliseconds === null || !Number.isFinite(milliseconds) || milliseconds < 0) return '-';
-  const seconds = Math.round(milliseconds / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
-  const hours = Math.floor(minutes / 60);
-  return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
-}
-
-/** A run's wall time: start (or creation) to end, or to now while it runs. */
-export function runDuration(
-  run: { createdAt: string; startedAt: string | null; endedAt: string | null; status: string },
-  now = Date.now(),
-): number | null {
-  const start = Date.parse(run.startedAt ?? run.createdAt);
-  if (run.endedAt) return Date.parse(run.endedAt) - start;
-  return run.status === 'running' || run.status === 'pending' ? now - start : null;
-}
-
-export function formatNumber(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '-';
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(value) && Math.abs(value) < 1e9) return String(value);
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(3);
-  return String(Number(value.toPrecision(5)));
-}
-
-export function formatBytes(size: number | null): string {
-  if (size === null) return '-';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = size;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${size} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** Left-aligned columns (numbers right-aligned) separated by two spaces, with a header row. */

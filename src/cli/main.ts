@@ -1,4 +1,5 @@
-import { CliError } from './errors';
+import { isUserError, type UserError } from '../core/user-error';
+import type { CliError } from './errors';
 import type { CliCommand } from './command';
 
 /**
@@ -52,15 +53,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * Each command is its own bundle with its own copy of the CliError class, so `instanceof` against
- * this file's copy misses the errors commands throw: they are recognised by name and exit code.
+ * A failure the user can act on (a {@link UserError}: a usage error, a run that is not there, an
+ * index that cannot open…) is one line with its next step; anything else is a bug, with its stack.
+ * Each command is its own bundle with its own copy of the error classes, so they are recognised by
+ * their brand rather than `instanceof`.
  */
-function asCliError(error: unknown): CliError | null {
-  if (error instanceof CliError) return error;
-  const candidate = error as Partial<CliError> | null;
-  return error instanceof Error && candidate?.name === 'CliError' && Number.isInteger(candidate.exitCode)
-    ? (error as CliError)
-    : null;
+function exitCodeOf(error: UserError): number {
+  const code = (error as Partial<CliError>).exitCode;
+  return Number.isInteger(code) ? (code as number) : 1;
 }
 
 main(process.argv.slice(2)).then(
@@ -68,10 +68,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const cliError = asCliError(error);
-    if (cliError) {
-      process.stderr.write(`trackside: ${cliError.message}\n`);
-      process.exitCode = cliError.exitCode;
+    if (isUserError(error)) {
+      process.stderr.write(`trackside: ${error.message}\n`);
+      process.exitCode = exitCodeOf(error);
     } else {
       process.stderr.write(
         `trackside: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

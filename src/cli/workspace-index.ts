@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ingestAll, type IngestAllResult } from '../core/runs/ingest';
 import { IndexStore } from '../core/store/database';
-import { IndexError, SqliteDriverError } from '../core/store/errors';
 import { findExistingWorkspaceRoot } from '../core/runs/workspace';
 import { TRACKSIDE_DIR } from '../core/runs/protocol';
 import { CliError } from './errors';
@@ -22,14 +21,9 @@ export function resolveWorkspace(flag: string | undefined, cwd = process.cwd()):
   return root;
 }
 
-/** Opens (creating and migrating as needed) the workspace index. */
+/** Opens (creating and migrating as needed) the workspace index; its errors are user errors, printed as one line. */
 export function openIndex(workspaceRoot: string): IndexStore {
-  try {
-    return IndexStore.openWorkspace(workspaceRoot);
-  } catch (error) {
-    if (error instanceof IndexError || error instanceof SqliteDriverError) throw new CliError(error.message);
-    throw error;
-  }
+  return IndexStore.openWorkspace(workspaceRoot);
 }
 
 /**

@@ -1,20 +1,22 @@
 import * as vscode from 'vscode';
+import { isUserError } from '../core/user-error';
 
 /**
- * Registers a command whose failures are reported once, here: a typed error with a user-facing
- * message becomes one notification; anything else is logged with its stack and summarised.
+ * Registers a command whose failures are reported once, here: a {@link UserError} (a refusal, a
+ * bad input, a registry or cluster that said no) is one calm warning with its next step; anything
+ * else is a bug, logged with its stack and summarised with a way to the log.
  */
 export function registerCommand(
   id: string,
   log: vscode.LogOutputChannel,
   handler: (...args: never[]) => unknown,
-  isExpected: (error: unknown) => error is Error = (_e): _e is Error => false,
 ): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: never[]) => {
     try {
       await handler(...args);
     } catch (error) {
-      if (isExpected(error)) {
+      if (isUserError(error)) {
+        log.info(`${id}: ${error.message}`);
         void vscode.window.showWarningMessage(error.message);
         return;
       }

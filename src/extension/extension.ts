@@ -11,7 +11,7 @@ import { RunCodeLensProvider } from './inline/run-codelens';
 import { LatestRunPanel } from './metrics/panel';
 import { registerModelsFeature } from './models/commands';
 import { registerRegistryFeature } from './registry/commands';
-import { LaunchRefusedError, RunCommands } from './runs/commands';
+import { RunCommands } from './runs/commands';
 import { registerSidebarCommands } from './sidebar/commands';
 import { RunListSettings } from './sidebar/list-settings';
 import { ExperimentsTreeProvider, type ExperimentsNode } from './sidebar/tree';
@@ -47,15 +47,9 @@ class Trackside implements vscode.Disposable {
     const index = root ? new IndexService(root, this.log) : undefined;
     if (index) this.closables.push(index);
     const runs = new RunCommands(extensionUri, () => index);
-    const isLaunchRefusal = (e: unknown): e is LaunchRefusedError => e instanceof LaunchRefusedError;
     this.disposables.push(
-      registerCommand('trackside.runCurrentFile', this.log, (uri?: vscode.Uri) => runs.runFile(uri), isLaunchRefusal),
-      registerCommand(
-        'trackside.runWithParameters',
-        this.log,
-        (uri?: vscode.Uri) => runs.runFileWithParams(uri),
-        isLaunchRefusal,
-      ),
+      registerCommand('trackside.runCurrentFile', this.log, (uri?: vscode.Uri) => runs.runFile(uri)),
+      registerCommand('trackside.runWithParameters', this.log, (uri?: vscode.Uri) => runs.runFileWithParams(uri)),
       registerCommand('trackside.showLatestRun', this.log, () => {
         LatestRunPanel.show(extensionUri, root, this.log);
       }),

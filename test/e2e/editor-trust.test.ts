@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { editorWorkspace, slowScript } from './fixtures/editor-workspace';
+import { decayingCurve, writeFinishedRun } from './fixtures/run-folder';
 import { workbenchSuite } from './harness/suite';
-import { openQuickInput, stepTimeout } from './harness/workbench';
+import { contextMenu, openQuickInput, stepTimeout } from './harness/workbench';
 
 // Issue 4, workspace trust: a folder the user has not trusted opens in Restricted Mode, where
 // Trackside still lists runs but starts no process, and says why.
@@ -44,3 +45,35 @@ suite.test('in Restricted Mode the run command refuses and explains how to trust
   assert.equal(existsSync(join(workspace.path, '.trackside', 'runs')), false, 'no run folder was created');
   assert.equal(await page.locator('.terminal-tabs-entry, .single-terminal-tab').count(), 0, 'no terminal was opened');
 });
+
+suite.test(
+  'in Restricted Mode Rerun on a recorded run refuses with the same warning, and starts nothing',
+  async (session) => {
+    const { workbench, page } = session;
+    // A run recorded earlier (trusted, or by a teammate): Restricted Mode still lists it.
+    const runId = writeFinishedRun(workspace.path, {
+      experiment: 'train_slow',
+      name: 'recorded-before',
+      script: slowScript,
+      metrics: { loss: decayingCurve(5) },
+    });
+    const view = await workbench.openView('Trackside', 'Experiments');
+    const row = view.locator('.monaco-list-row', { hasText: 'recorded-before' });
+    await row.waitFor({ timeout: stepTimeout });
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Restricted Mode' });
+    await contextMenu(page, row, 'Rerun', toast);
+    assert.match(
+      await toast.innerText(),
+      /does not start training processes in Restricted Mode.*Trust this workspace/s,
+    );
+    assert.equal(
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'Show Log' }).count(),
+      0,
+      'a calm warning, not a failure with a way to the log',
+    );
+    await workbench.screenshot('editor-trust--rerun-refused');
+    await sleep(2000);
+    const runs = readdirSync(join(workspace.path, '.trackside', 'runs'));
+    assert.deepEqual(runs, [runId], 'no new run folder');
+  },
+);

@@ -1,3 +1,4 @@
+import { formatNumber } from '../../src/core/format/numbers';
 import type { Spec as VegaSpec } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { themeConfig } from '../shared/vega-chart';
@@ -126,8 +127,8 @@ export function parallelSpec(axes: ParallelAxis[], points: ParallelPoint[]): Top
   const runCount = new Set(points.map((p) => p.runId)).size;
   const labels = axes.map((a) => a.label);
   const ends = axes.flatMap((a) => [
-    { label: a.label, position: 1, text: a.kind === 'numeric' ? formatTick(a.max) : (a.categories.at(-1) ?? '') },
-    { label: a.label, position: 0, text: a.kind === 'numeric' ? formatTick(a.min) : (a.categories[0] ?? '') },
+    { label: a.label, position: 1, text: a.kind === 'numeric' ? formatNumber(a.max) : (a.categories.at(-1) ?? '') },
+    { label: a.label, position: 0, text: a.kind === 'numeric' ? formatNumber(a.min) : (a.categories[0] ?? '') },
   ]);
   const byLabel = new Map(axes.map((a) => [a.id, a.label]));
   const values = points.map((p) => ({ ...p, label: byLabel.get(p.axis) ?? p.axis }));
@@ -216,10 +217,6 @@ export function scatterSpec(
       ],
     },
   };
-}
-
-function formatTick(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
 }
 
 const VALIDITY_TEST = /isValid\(|isFinite\(/;

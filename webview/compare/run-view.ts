@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { formatDuration, formatNumber } from '../../src/core/compare/columns';
+import { formatBytes, formatDuration, formatNumber } from '../../src/core/format/numbers';
 import type { RunDetailView } from '../../src/protocol/compare';
 import type { AppContext } from './app-context';
 import './charts-panel';
@@ -237,9 +237,9 @@ export class RunView extends LitElement {
                     (s) =>
                       html`<tr>
                         <td>${s.key}</td>
-                        <td class="num">${num(s.last)}</td>
-                        <td class="num">${num(s.min)}</td>
-                        <td class="num">${num(s.max)}</td>
+                        <td class="num">${formatNumber(s.last)}</td>
+                        <td class="num">${formatNumber(s.min)}</td>
+                        <td class="num">${formatNumber(s.max)}</td>
                         <td class="num">${s.count}</td>
                       </tr>`,
                   )}
@@ -405,22 +405,6 @@ export class RunView extends LitElement {
     this.ctx.send({ type: 'saveAnnotations', runId: this.run.id, tags: this.draftTags, note: this.draftNote });
     this.dirty = false;
   }
-}
-
-function num(value: number | null): string {
-  return value === null ? '—' : formatNumber(value);
-}
-
-function formatBytes(size: number): string {
-  if (size < 1024) return `${size} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = size / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
 }
 
 customElements.define('trackside-run-view', RunView);

@@ -1,4 +1,5 @@
-import { bestValue, defaultDirection, type MetricDirection } from '../../src/core/compare/best-values';
+import { bestValue } from '../../src/core/compare/best-values';
+import { metricDirection, type MetricDirection } from '../../src/core/metrics/direction';
 import { allColumnIds, resolveColumn, sortRows, type Column } from '../../src/core/compare/columns';
 import {
   FilterSyntaxError,
@@ -25,7 +26,7 @@ export function metricDirections(
   table: CompareTable,
   chosen: Record<string, MetricDirection>,
 ): Record<string, MetricDirection> {
-  return Object.fromEntries(table.metricKeys.map((k) => [k, chosen[k] ?? defaultDirection(k)]));
+  return Object.fromEntries(table.metricKeys.map((k) => [k, chosen[k] ?? metricDirection(k)]));
 }
 
 export function shownColumns(table: CompareTable, state: CompareViewState): Column[] {

@@ -1,3 +1,4 @@
+import { formatBytes } from '../../src/core/format/numbers';
 import type { LineageNodeView } from '../../src/protocol/lineage';
 
 /** What a node shows: a kind tag, a title, a subtitle, and the details of its hover card. */
@@ -104,17 +105,6 @@ function freshnessText(state: string): string {
     default:
       return 'not checked';
   }
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
 /** Cuts text to fit a node, marking the cut. */

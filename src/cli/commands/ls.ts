@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
-import { formatDuration, formatNumber, formatTime, renderTable, runDuration, uniquePrefixLength } from '../format';
+import { formatDuration, formatNumber, runDuration } from '../../core/format/numbers';
+import { formatTime, renderTable, uniquePrefixLength } from '../format';
 import {
   describeDriver,
   openCurrentIndex,

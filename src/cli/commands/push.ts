@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
-import { formatBytes } from '../format';
+import { formatBytes } from '../../core/format/numbers';
 import { parseCommandArgs } from '../workspace-index';
 import {
   chainCredentials,

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
-import { formatBytes, formatDuration, formatNumber, formatTime, renderTable, runDuration } from '../format';
+import { formatBytes, formatDuration, formatNumber, runDuration } from '../../core/format/numbers';
+import { formatTime, renderTable } from '../format';
 import {
   describeDriver,
   openCurrentIndex,

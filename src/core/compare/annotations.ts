@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../runs/atomic-write';
+import { UserError } from '../user-error';
 
 /**
  * What the user adds to a run after the fact: tags and a note. The training process owns
@@ -21,7 +22,7 @@ export const RunAnnotationsSchema = z.object({
 });
 export type RunAnnotations = z.infer<typeof RunAnnotationsSchema>;
 
-export class AnnotationsError extends Error {
+export class AnnotationsError extends UserError {
   constructor(
     readonly path: string,
     readonly reason: 'malformed' | 'unreadable',

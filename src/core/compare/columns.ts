@@ -1,3 +1,4 @@
+import { formatDuration, formatNumber } from '../format/numbers';
 import { METRIC_AGGREGATES, type CompareRow, type CompareTable, type MetricAggregate, type ParamCell } from './table';
 
 /**
@@ -168,22 +169,6 @@ export function exportCell(column: Column, value: CellValue): string {
     return (value / 1000).toFixed(3);
   }
   return String(value);
-}
-
-export function formatNumber(value: number): string {
-  if (Number.isInteger(value)) return String(value);
-  const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude < 1e-4 || magnitude >= 1e6)) return value.toExponential(4);
-  return String(Number(value.toPrecision(6)));
-}
-
-export function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  const hours = Math.floor(minutes / 60);
-  return `${hours}h ${minutes % 60}m`;
 }
 
 export function isParamCell(value: unknown): value is ParamCell {

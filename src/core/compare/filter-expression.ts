@@ -1,5 +1,6 @@
 import { cellAccessor, compareCells, resolveColumn, type CellValue, type Column } from './columns';
 import type { CompareRow, CompareTable, MetricAggregate } from './table';
+import { UserError } from '../user-error';
 
 /**
  * The table's expression filter: `lr > 0.01 and status = finished`, `not (optimizer = sgd or loss.min >= 0.5)`,
@@ -15,7 +16,7 @@ export type FilterExpression =
   | { kind: 'not'; operand: FilterExpression }
   | { kind: 'compare'; name: string; operator: ComparisonOperator; value: string | number };
 
-export class FilterSyntaxError extends Error {
+export class FilterSyntaxError extends UserError {
   constructor(
     readonly reason: 'unexpected-token' | 'unterminated-string' | 'missing-value' | 'missing-parenthesis' | 'empty',
     /** Character offset in the expression where the problem is. */

@@ -1,3 +1,4 @@
+import { UserError } from '../user-error';
 /**
  * Why a deployment step failed. Each reason maps to one next step the user can take, so the
  * editor and the CLI show the same advice without reading message text.
@@ -39,7 +40,7 @@ const nextSteps: Record<DeployFailureReason, string> = {
 };
 
 /** A deploy, status, test call or undeploy that failed, with the last log lines that explain it. */
-export class DeployError extends Error {
+export class DeployError extends UserError {
   readonly nextStep: string;
 
   constructor(
@@ -79,7 +80,7 @@ export function isAbortError(error: unknown): boolean {
  * A deployment that ended failed. Everything it created has been removed (or `cleanupFailed` says
  * what could not be), and `record` is the failed record as stored.
  */
-export class DeploymentFailedError extends Error {
+export class DeploymentFailedError extends UserError {
   readonly reason: DeployFailureReason;
   readonly nextStep: string;
   readonly logTail: string[];

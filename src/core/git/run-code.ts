@@ -2,9 +2,10 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { UserError } from '../user-error';
 
 /** Why the code a run used cannot be rebuilt. */
-export class RunCodeError extends Error {
+export class RunCodeError extends UserError {
   constructor(
     readonly reason: 'no-git' | 'no-commit' | 'commit-missing' | 'patch-failed',
     message: string,

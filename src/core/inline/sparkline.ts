@@ -1,3 +1,4 @@
+import { formatNumber } from '../format/numbers';
 /**
  * Sparklines as standalone SVG, for editor decorations (a data URI as the decoration's icon) and
  * hover charts (a markdown image). Drawn from already-downsampled points.
@@ -63,14 +64,6 @@ export function sparklineSvg(series: SparklineSeries[], options: SparklineOption
 
 export function svgDataUri(svg: string): string {
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
-}
-
-/** A compact number for inline display: 4 significant digits, exponent for very large or small values. */
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(2);
-  return Number(value.toPrecision(4)).toString();
 }
 
 function rank(s: SparklineSeries): number {

@@ -20,8 +20,3 @@ export function defaultPrimaryMetric(keys: readonly string[]): string | undefine
   }
   return [...keys].sort()[0];
 }
-
-/** Whether smaller is better for a metric, judged by its name (loss, error, perplexity…). */
-export function isMinimisedMetric(key: string): boolean {
-  return /loss|err|perplexity|mse|mae|rmse|wer|cer|latency|time|nll/i.test(key);
-}

@@ -1,5 +1,6 @@
+import { UserError } from '../user-error';
 /** Why a model registry operation was refused; the message says what to do instead. */
-export class ModelRegistryError extends Error {
+export class ModelRegistryError extends UserError {
   constructor(
     readonly reason:
       | 'no-such-run'

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { UserError } from '../user-error';
 
 const LockContentSchema = z.object({
   pid: z.number().int(),
@@ -114,7 +115,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, timeou
   }
 }
 
-export class QueueLockTimeoutError extends Error {
+export class QueueLockTimeoutError extends UserError {
   readonly reason = 'lock-timeout';
   constructor(
     readonly path: string,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { writeJsonAtomic } from '../runs/atomic-write';
 import { TRACKSIDE_DIR } from '../runs/protocol';
 import { withFileLock } from './file-lock';
+import { UserError } from '../user-error';
 
 export const QueueItemSchema = z.object({
   /** The run id: the queued run's folder exists from the moment it is queued. */
@@ -31,7 +32,7 @@ export const QueueFileSchema = z.object({
 });
 export type QueueFile = z.infer<typeof QueueFileSchema>;
 
-export class QueueFileError extends Error {
+export class QueueFileError extends UserError {
   readonly reason = 'invalid';
   constructor(
     readonly path: string,
@@ -120,7 +121,7 @@ export class QueueStore {
   }
 }
 
-export class QueueItemError extends Error {
+export class QueueItemError extends UserError {
   constructor(
     readonly itemId: string,
     readonly reason: 'not-found' | 'already-started',

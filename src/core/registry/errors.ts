@@ -1,3 +1,4 @@
+import { UserError } from '../user-error';
 /**
  * Everything that can go wrong talking to an OCI registry, as typed errors with a reason the UI and
  * the CLI switch on. Messages name the registry and the next step; they never carry a password, a
@@ -15,7 +16,7 @@ export type RegistryErrorReason =
   | 'cancelled'
   | 'input';
 
-export abstract class RegistryError extends Error {
+export abstract class RegistryError extends UserError {
   abstract readonly reason: RegistryErrorReason;
   /** What the user can do about it, as one sentence. */
   abstract readonly nextStep: string;

@@ -1,3 +1,4 @@
+import { formatBytes, formatNumber } from '../format/numbers';
 import type { ModelMetadata } from './modelpack';
 
 /**
@@ -15,22 +16,6 @@ export interface CardFile {
 function cell(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return (text ?? 'null').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-function formatMetric(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
-}
-
-function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 const byKey = <T>(entries: [string, T][]) => entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -54,7 +39,7 @@ export function renderModelCard(meta: ModelMetadata, files: readonly CardFile[])
     lines.push(
       '| Metric | Value |',
       '|---|---:|',
-      ...metrics.map(([k, v]) => `| ${cell(k)} | ${formatMetric(v)} |`),
+      ...metrics.map(([k, v]) => `| ${cell(k)} | ${formatNumber(v)} |`),
       '',
     );
 
@@ -69,14 +54,14 @@ export function renderModelCard(meta: ModelMetadata, files: readonly CardFile[])
     lines.push('| Input | SHA-256 | Size |', '|---|---|---:|');
     for (const input of meta.dataInputs) {
       lines.push(
-        `| ${cell(input.path)} | \`${cell(input.sha256)}\` | ${input.size === undefined ? '' : formatSize(input.size)} |`,
+        `| ${cell(input.path)} | \`${cell(input.sha256)}\` | ${input.size === undefined ? '' : formatBytes(input.size)} |`,
       );
     }
     lines.push('');
   }
 
   lines.push('## Files', '', '| File | Digest | Size |', '|---|---|---:|');
-  for (const file of files) lines.push(`| ${cell(file.path)} | \`${file.digest}\` | ${formatSize(file.size)} |`);
+  for (const file of files) lines.push(`| ${cell(file.path)} | \`${file.digest}\` | ${formatBytes(file.size)} |`);
   lines.push('', 'Packaged by Trackside in the CNCF ModelPack format.', '');
   return lines.join('\n');
 }

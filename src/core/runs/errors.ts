@@ -1,5 +1,6 @@
+import { UserError } from '../user-error';
 /** A run file that cannot be read, parsed, or does not match its schema. */
-export class RunFileError extends Error {
+export class RunFileError extends UserError {
   constructor(
     readonly path: string,
     readonly reason: 'unreadable' | 'malformed' | 'invalid',

@@ -1,7 +1,8 @@
 import { readRunStatus } from './reader';
+import { UserError } from '../user-error';
 
 /** Why a stop request could not be carried out. */
-export class StopRunError extends Error {
+export class StopRunError extends UserError {
   constructor(
     readonly reason: 'not-running' | 'no-process' | 'permission',
     message: string,

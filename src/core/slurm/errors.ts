@@ -1,3 +1,4 @@
+import { UserError } from '../user-error';
 export type SlurmErrorReason =
   /** sbatch refused the job (bad partition, account, resources): `detail` holds its stderr. */
   | 'submit-rejected'
@@ -12,7 +13,7 @@ export type SlurmErrorReason =
   | 'bad-target';
 
 /** A Slurm operation that failed; `detail` is the scheduler's own words when there are any. */
-export class SlurmError extends Error {
+export class SlurmError extends UserError {
   constructor(
     readonly reason: SlurmErrorReason,
     message: string,

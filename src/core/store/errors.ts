@@ -1,5 +1,6 @@
+import { UserError } from '../user-error';
 /** The SQLite index cannot be opened or used. */
-export class IndexError extends Error {
+export class IndexError extends UserError {
   constructor(
     readonly path: string,
     readonly reason: 'newer-schema' | 'unopenable' | 'no-workspace',
@@ -15,7 +16,7 @@ export class IndexError extends Error {
  * the bundled better-sqlite3 addon (built for Node 20). Run folders are still written; only the index
  * (and so the views and `trackside ls`) is unavailable.
  */
-export class SqliteDriverError extends Error {
+export class SqliteDriverError extends UserError {
   constructor(
     readonly runtime: string,
     readonly failures: readonly string[],

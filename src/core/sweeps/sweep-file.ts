@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SweepDefinitionSchema, type SweepDefinition } from './definition';
+import { UserError } from '../user-error';
 
 export interface SweepFileIssue {
   /** Where in the file: `params.lr.min`, or `(file)` for a syntax error. */
@@ -12,7 +13,7 @@ export interface SweepFileIssue {
 }
 
 /** A sweep file that cannot be read, parsed or validated; `issues` lists every problem found. */
-export class SweepFileError extends Error {
+export class SweepFileError extends UserError {
   constructor(
     readonly file: string,
     readonly reason: 'unreadable' | 'syntax' | 'invalid',

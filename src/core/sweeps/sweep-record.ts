@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { writeJsonAtomic } from '../runs/atomic-write';
 import { TRACKSIDE_DIR } from '../runs/protocol';
 import { SweepDefinitionSchema } from './definition';
+import { UserError } from '../user-error';
 
 /** Tags every trial run carries from the moment its folder exists: the sweep groups its runs by them. */
 export const SWEEP_TAG = 'trackside.sweep';
@@ -39,7 +40,7 @@ export async function writeSweepRecord(workspaceRoot: string, record: SweepRecor
   await writeJsonAtomic(join(sweepsDir(workspaceRoot), `${record.id}.json`), record);
 }
 
-export class SweepRecordError extends Error {
+export class SweepRecordError extends UserError {
   constructor(
     readonly sweepId: string,
     readonly reason: 'not-found' | 'invalid',

@@ -1,4 +1,5 @@
 import type { SweepDefinition, SweepParam } from './definition';
+import { UserError } from '../user-error';
 
 export type TrialValue = string | number | boolean;
 
@@ -11,7 +12,7 @@ export interface Trial {
 /** Grid sweeps larger than this are refused rather than expanded in memory. */
 export const MAX_TRIALS = 10_000;
 
-export class SweepExpansionError extends Error {
+export class SweepExpansionError extends UserError {
   readonly reason = 'too-many-trials';
   constructor(readonly count: number) {
     super(`the sweep has ${count} trials, more than ${MAX_TRIALS} — narrow it or set a budget`);

@@ -4,20 +4,10 @@ import { registerCommand } from '../command-registry';
 import { CompareController, type CompareDeps } from './controller';
 import { COMPARE_VIEW_TYPE } from './panel';
 import { CompareSerializer } from './serializer';
+import { RefusedError } from '../refusal';
 
 export const COMPARE_RUNS_COMMAND = 'trackside.compareRuns';
 export const OPEN_RUN_COMMAND = 'trackside.openRun';
-
-/** Why a compare command did nothing; the message is shown as is. */
-export class CompareRefusedError extends Error {
-  constructor(
-    readonly reason: 'no-workspace' | 'no-runs',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CompareRefusedError';
-  }
-}
 
 /**
  * Run ids from a command's arguments: a run id, a list of them, or tree items carrying `runId` or
@@ -53,14 +43,11 @@ function runPickItem(run: RunRow): vscode.QuickPickItem & { runId: string } {
 
 async function recentRuns(deps: CompareDeps): Promise<RunRow[]> {
   if (!deps.workspaceRoot()) {
-    throw new CompareRefusedError('no-workspace', 'Open a folder with training runs to compare them.');
+    throw new RefusedError('no-workspace', 'Open a folder with training runs to compare them.');
   }
   const { rows } = queryRuns(await deps.index(), { limit: PICK_LIMIT });
   if (rows.length === 0) {
-    throw new CompareRefusedError(
-      'no-runs',
-      'No runs in this workspace yet: run a training script with tracking first.',
-    );
+    throw new RefusedError('no-runs', 'No runs in this workspace yet: run a training script with tracking first.');
   }
   return rows;
 }
@@ -134,28 +121,17 @@ export function registerCompareCommands(deps: CompareDeps): {
   disposable: vscode.Disposable;
 } {
   const controller = new CompareController(deps);
-  const isRefusal = (e: unknown): e is CompareRefusedError => e instanceof CompareRefusedError;
   const disposable = vscode.Disposable.from(
     controller,
-    registerCommand(
-      COMPARE_RUNS_COMMAND,
-      deps.log,
-      async (...args: unknown[]) => {
-        const given = runIdsFromArguments(args);
-        const runIds = given.length > 0 ? given : await pickRuns(deps);
-        if (runIds.length > 0) await controller.showRuns(runIds);
-      },
-      isRefusal,
-    ),
-    registerCommand(
-      OPEN_RUN_COMMAND,
-      deps.log,
-      async (...args: unknown[]) => {
-        const runId = runIdsFromArguments(args)[0] ?? (await pickRun(deps));
-        if (runId) await controller.openRun(runId);
-      },
-      isRefusal,
-    ),
+    registerCommand(COMPARE_RUNS_COMMAND, deps.log, async (...args: unknown[]) => {
+      const given = runIdsFromArguments(args);
+      const runIds = given.length > 0 ? given : await pickRuns(deps);
+      if (runIds.length > 0) await controller.showRuns(runIds);
+    }),
+    registerCommand(OPEN_RUN_COMMAND, deps.log, async (...args: unknown[]) => {
+      const runId = runIdsFromArguments(args)[0] ?? (await pickRun(deps));
+      if (runId) await controller.openRun(runId);
+    }),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, new CompareSerializer(controller)),
   );
   return { controller, disposable };

@@ -16,7 +16,7 @@ import {
 } from './deploy-command';
 import { DeploymentDocuments, DEPLOYMENT_SCHEME } from './deployment-documents';
 import { DeploymentService } from './deployment-service';
-import { DeployRefusedError } from './errors';
+
 import { pickPush, pushFromArguments, recordedPushes } from './push-pick';
 import { DeploymentStatusRefresh } from './status-refresh';
 import { TARGETS_SETTING } from './targets-setting';
@@ -24,6 +24,7 @@ import { parseRequestDocument } from './request-template';
 import { TestRequestDocuments } from './test-request';
 import { servedVersion } from './deployment-labels';
 import { DeploymentsTreeProvider, type DeploymentsNode } from './tree';
+import { RefusedError } from '../refusal';
 
 /** A deployment from a command's arguments: a view node, or a record passed by another command. */
 function recordFromArguments(args: readonly unknown[]): DeploymentRecord | undefined {
@@ -45,8 +46,6 @@ function requestDocumentFromArguments(args: readonly unknown[]): string | undefi
   return undefined;
 }
 
-const isRefusal = (e: unknown): e is DeployRefusedError => e instanceof DeployRefusedError;
-
 /**
  * Deployment in the editor (issue 8): "Deploy…" on a pushed version, the Deployments view
  * (target → deployment, status refreshed while visible) and its actions: Send Test Request,
@@ -58,7 +57,7 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
   const disposables: vscode.Disposable[] = [];
   const service = root ? new DeploymentService(deps, root) : undefined;
   const requireService = (): DeploymentService => {
-    if (!service) throw new DeployRefusedError('no-workspace', 'Open a folder with a pushed model to deploy it.');
+    if (!service) throw new RefusedError('no-workspace', 'Open a folder with a pushed model to deploy it.');
     return service;
   };
 
@@ -117,8 +116,7 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
     // The newest record of the name: a node rendered a moment ago may show an older one.
     if (given) return svc.store.history(given.target, given.name).at(-1) ?? given;
     const candidates = (tree?.listed() ?? []).filter(accept);
-    if (candidates.length === 0)
-      throw new DeployRefusedError('no-deployments', `No deployment to ${title.toLowerCase()}.`);
+    if (candidates.length === 0) throw new RefusedError('no-deployments', `No deployment to ${title.toLowerCase()}.`);
     const pick = await vscode.window.showQuickPick(
       candidates.map((record) => ({
         record,
@@ -145,26 +143,21 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
     };
 
   disposables.push(
-    registerCommand(
-      DeployCommands.deploy,
-      deps.log,
-      async (...args: unknown[]) => {
-        const svc = requireService();
-        let push = pushFromArguments(args);
-        if (!push) {
-          const store = await deps.index();
-          syncJournals(store, svc.workspaceRoot);
-          const pushes = recordedPushes(store);
-          if (pushes.length === 0) throw noPushesError();
-          const aliases = new Map(
-            listModels(store).flatMap((m) => m.versions.map((v) => [`${v.name}@${v.version}`, v.aliases] as const)),
-          );
-          push = await pickPush(pushes, (name, version) => aliases.get(`${name}@${version}`) ?? []);
-        }
-        if (push) await deployPush(svc, push, showLogs);
-      },
-      isRefusal,
-    ),
+    registerCommand(DeployCommands.deploy, deps.log, async (...args: unknown[]) => {
+      const svc = requireService();
+      let push = pushFromArguments(args);
+      if (!push) {
+        const store = await deps.index();
+        syncJournals(store, svc.workspaceRoot);
+        const pushes = recordedPushes(store);
+        if (pushes.length === 0) throw noPushesError();
+        const aliases = new Map(
+          listModels(store).flatMap((m) => m.versions.map((v) => [`${v.name}@${v.version}`, v.aliases] as const)),
+        );
+        push = await pickPush(pushes, (name, version) => aliases.get(`${name}@${version}`) ?? []);
+      }
+      if (push) await deployPush(svc, push, showLogs);
+    }),
     registerCommand(
       DeployCommands.sendTestRequest,
       deps.log,
@@ -183,7 +176,7 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
           if (!document || !to) return;
           const record = svc.store.history(to.target, to.name).at(-1);
           if (!record || record.status !== 'ready') {
-            throw new DeployRefusedError(
+            throw new RefusedError(
               'no-deployments',
               `${to.name} on ${to.target} is ${record?.status ?? 'gone'}, not serving requests.`,
             );
@@ -197,17 +190,11 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
           await documents?.showResponse(record, response, performance.now() - started);
         },
       ),
-      isRefusal,
     ),
-    registerCommand(
-      DeployCommands.showLogs,
-      deps.log,
-      async (...args: unknown[]) => {
-        const record = await deploymentFrom(args, 'Show Logs', () => true);
-        if (record) await documents?.showLogs(record);
-      },
-      isRefusal,
-    ),
+    registerCommand(DeployCommands.showLogs, deps.log, async (...args: unknown[]) => {
+      const record = await deploymentFrom(args, 'Show Logs', () => true);
+      if (record) await documents?.showLogs(record);
+    }),
     registerCommand(
       DeployCommands.rollback,
       deps.log,
@@ -219,7 +206,7 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
           if (!record) return;
           const previous = svc.rollbackCandidate(record);
           if (!previous) {
-            throw new DeployRefusedError(
+            throw new RefusedError(
               'nothing-to-roll-back',
               `${record.name} on ${record.target} has no earlier version to roll back to.`,
             );
@@ -240,7 +227,6 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
           );
         },
       ),
-      isRefusal,
     ),
     registerCommand(
       DeployCommands.undeploy,
@@ -268,7 +254,6 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
           );
         },
       ),
-      isRefusal,
     ),
     registerCommand(DeployCommands.refresh, deps.log, () => {
       service?.reloadTargets();
@@ -281,7 +266,7 @@ export function registerDeployFeature(deps: IndexDeps): vscode.Disposable {
 
   async function openRequest(record: DeploymentRecord): Promise<void> {
     if (record.status !== 'ready') {
-      throw new DeployRefusedError('no-deployments', `${record.name} is ${record.status}, not serving requests.`);
+      throw new RefusedError('no-deployments', `${record.name} is ${record.status}, not serving requests.`);
     }
     await requests.open(record);
   }

@@ -4,10 +4,11 @@ import { DeployError, DeploymentFailedError } from '../../core/deploy/errors';
 import type { DeploymentRecord } from '../../core/deploy/records';
 import { DeploymentNameSchema, type TargetConfig } from '../../core/deploy/targets-config';
 import type { DeploymentService } from './deployment-service';
-import { DeployRefusedError } from './errors';
+
 import type { PushedVersion } from './push-pick';
 import { describeTarget, TARGETS_SETTING } from './targets-setting';
 import { servedVersion, suggestedDeploymentName } from './deployment-labels';
+import { RefusedError } from '../refusal';
 
 export const DeployCommands = {
   deploy: 'trackside.deployModel',
@@ -122,7 +123,7 @@ export async function deployPush(
   showLogs: (recordId: string) => Promise<void>,
 ): Promise<DeploymentRecord | undefined> {
   if (!vscode.workspace.isTrusted) {
-    throw new DeployRefusedError(
+    throw new RefusedError(
       'untrusted',
       'Trackside does not start model servers from a workspace in Restricted Mode. Trust this workspace to deploy.',
     );
@@ -167,8 +168,8 @@ async function offerNextSteps(
   if (choice === 'Show Logs') await showLogs(record.id);
 }
 
-export function noPushesError(): DeployRefusedError {
-  return new DeployRefusedError(
+export function noPushesError(): RefusedError {
+  return new RefusedError(
     'no-pushes',
     'No model version has been pushed yet: push a registered version to a registry from the Models view, then deploy it.',
   );

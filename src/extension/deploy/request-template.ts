@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { DatatypeSchema, InferRequestSchema, type InferRequest } from '../../core/deploy/oip-client';
 import type { DeploymentRecord } from '../../core/deploy/records';
 import { servedVersion } from './deployment-labels';
-import { DeployRefusedError } from './errors';
+
 import { formatTensorJson, parseCommentedJson } from './json-layout';
+import { RefusedError } from '../refusal';
 
 /** The model's own description of its inputs (`GET /v2/models/<name>`), as far as a request needs it. */
 export const ModelMetadataSchema = z.object({
@@ -46,12 +47,12 @@ export function parseRequestDocument(text: string): InferRequest {
   try {
     json = parseCommentedJson(text);
   } catch (error) {
-    throw new DeployRefusedError('bad-request', `The test request is not valid JSON: ${(error as Error).message}`);
+    throw new RefusedError('bad-request', `The test request is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = InferRequestSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ');
-    throw new DeployRefusedError('bad-request', `The test request is not an inference request: ${issues}`);
+    throw new RefusedError('bad-request', `The test request is not an inference request: ${issues}`);
   }
   return parsed.data;
 }

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { findMetricLines, type MetricLine } from '../../core/inline/metric-lines';
 import { recentRunsOfScript, type ScriptRun } from '../../core/inline/script-runs';
-import { formatNumber, sparklineSvg, svgDataUri } from '../../core/inline/sparkline';
-import { isMinimisedMetric } from '../../core/metrics/primary-metric';
+import { formatNumber } from '../../core/format/numbers';
+import { sparklineSvg, svgDataUri } from '../../core/inline/sparkline';
+import { metricDirection } from '../../core/metrics/direction';
 import type { IndexStore } from '../../core/store/database';
 import { getMetricSeries } from '../../core/store/queries-detail';
 import type { IndexService } from '../index/index-service';
@@ -136,7 +137,7 @@ function valueText(key: string, latest: ScriptRun | undefined, previous: ScriptR
   if (before === undefined || before === null) return `${key} ${formatNumber(now)}`;
   const delta = now - before;
   if (delta === 0) return `${key} ${formatNumber(now)} (=)`;
-  const better = isMinimisedMetric(key) ? delta < 0 : delta > 0;
+  const better = metricDirection(key) === 'min' ? delta < 0 : delta > 0;
   return `${key} ${formatNumber(now)} (${delta > 0 ? '▲' : '▼'}${formatNumber(Math.abs(delta))}${better ? ' better' : ' worse'})`;
 }
 

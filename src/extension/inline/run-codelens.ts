@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { findEntryPointLine } from '../../core/inline/entry-point';
 import { recentRunsOfScript } from '../../core/inline/script-runs';
-import { formatNumber } from '../../core/inline/sparkline';
+import { formatNumber } from '../../core/format/numbers';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
 import type { IndexService } from '../index/index-service';
 

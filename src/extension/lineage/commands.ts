@@ -4,14 +4,13 @@ import { nodeId } from '../../core/lineage/graph';
 import { findImpact, type ImpactReport } from '../../core/lineage/impact';
 import { loadLineageGraph } from '../../core/lineage/load-graph';
 import { syncJournals } from '../../core/models/journal-sync';
-import { ModelRegistryError } from '../../core/models/errors';
-import { ReproduceError } from '../../core/reproduce/errors';
 import { registerCommand } from '../command-registry';
 import { AUDIT_SCHEME, AuditLogDocument } from './audit-document';
-import { LineageRefusedError, requireWorkspace, type IndexDeps, type ModelsFacade } from './deps';
+import { requireWorkspace, type IndexDeps, type ModelsFacade } from './deps';
 import { LINEAGE_VIEW_TYPE, LineagePanel } from './panel';
 import { reproduceRun } from './reproduce-command';
 import { pickRun, runIdFromArguments } from './run-pick';
+import { RefusedError } from '../refusal';
 
 export const LineageCommands = {
   showLineage: 'trackside.showLineage',
@@ -23,11 +22,6 @@ export const LineageCommands = {
 export interface LineageFeatureDeps extends IndexDeps {
   /** The Models view, to select a version clicked in the panel and to refresh on model changes. */
   models?: ModelsFacade;
-}
-
-/** Errors a user can act on: shown as one warning with the message, not logged as failures. */
-export function isExpectedLineageError(error: unknown): error is Error {
-  return error instanceof LineageRefusedError || error instanceof ReproduceError || error instanceof ModelRegistryError;
 }
 
 /** A model version from a Models view item (`{ name, version }`). */
@@ -51,7 +45,6 @@ function fileFromArguments(args: readonly unknown[]): vscode.Uri | undefined {
  */
 export function registerLineageFeature(deps: LineageFeatureDeps): vscode.Disposable {
   const audit = new AuditLogDocument(deps);
-  const is = isExpectedLineageError;
   const showLineage = async (...args: unknown[]): Promise<void> => {
     requireWorkspace(deps);
     const version = modelVersionFromArguments(args);
@@ -72,15 +65,12 @@ export function registerLineageFeature(deps: LineageFeatureDeps): vscode.Disposa
   return vscode.Disposable.from(
     audit,
     vscode.workspace.registerTextDocumentContentProvider(AUDIT_SCHEME, audit),
-    registerCommand(LineageCommands.showLineage, deps.log, showLineage, is),
-    registerCommand(
-      LineageCommands.findModelsTrainedOnFile,
-      deps.log,
-      (...args: unknown[]) => findModelsTrainedOnFile(deps, args),
-      is,
+    registerCommand(LineageCommands.showLineage, deps.log, showLineage),
+    registerCommand(LineageCommands.findModelsTrainedOnFile, deps.log, (...args: unknown[]) =>
+      findModelsTrainedOnFile(deps, args),
     ),
-    registerCommand(LineageCommands.reproduceRun, deps.log, (...args: unknown[]) => reproduceRun(deps, args), is),
-    registerCommand(LineageCommands.showAuditLog, deps.log, () => audit.show(), is),
+    registerCommand(LineageCommands.reproduceRun, deps.log, (...args: unknown[]) => reproduceRun(deps, args)),
+    registerCommand(LineageCommands.showAuditLog, deps.log, () => audit.show()),
     // The audit log changes only with model changes (the Models view watches the journals).
     deps.models?.onDidChangeModels(() => audit.refresh()) ?? { dispose() {} },
     { dispose: () => LineagePanel.disposeCurrent() },
@@ -105,7 +95,7 @@ async function findModelsTrainedOnFile(deps: LineageFeatureDeps, args: readonly 
   requireWorkspace(deps);
   const file = fileFromArguments(args) ?? vscode.window.activeTextEditor?.document.uri;
   if (!file || file.scheme !== 'file') {
-    throw new LineageRefusedError(
+    throw new RefusedError(
       'no-file',
       'Select a data file in the Explorer (right-click → Find Models Trained on This File).',
     );

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { IndexStore } from '../../core/store/database';
+import { RefusedError } from '../refusal';
 
 /** What the lineage and models features need from the composition root. */
 export interface IndexDeps {
@@ -20,19 +21,8 @@ export interface ModelsFacade {
   onDidChangeModels: vscode.Event<void>;
 }
 
-/** Why a lineage or models command did nothing; the message is shown as is. */
-export class LineageRefusedError extends Error {
-  constructor(
-    readonly reason: 'no-workspace' | 'no-runs' | 'no-models' | 'no-file' | 'untrusted',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LineageRefusedError';
-  }
-}
-
 export function requireWorkspace(deps: IndexDeps): string {
   const root = deps.workspaceRoot();
-  if (!root) throw new LineageRefusedError('no-workspace', 'Open a folder with training runs first.');
+  if (!root) throw new RefusedError('no-workspace', 'Open a folder with training runs first.');
   return root;
 }

@@ -6,9 +6,10 @@ import {
   type InputCheck,
   type ReproducePlan,
 } from '../../core/reproduce/reproduce';
-import { LineageRefusedError, requireWorkspace, type IndexDeps } from './deps';
+import { requireWorkspace, type IndexDeps } from './deps';
 import { executeLauncherTask } from '../runs/launch-task';
 import { pickRun, runIdFromArguments } from './run-pick';
+import { RefusedError } from '../refusal';
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '—');
 
@@ -24,7 +25,7 @@ function describeInput(input: InputCheck): string {
 export async function reproduceRun(deps: IndexDeps, args: readonly unknown[]): Promise<void> {
   const root = requireWorkspace(deps);
   if (!vscode.workspace.isTrusted) {
-    throw new LineageRefusedError('untrusted', 'Trust this workspace to start training runs (Manage Workspace Trust).');
+    throw new RefusedError('untrusted', 'Trust this workspace to start training runs (Manage Workspace Trust).');
   }
   const runId =
     runIdFromArguments(args) ??

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { queryRuns, type RunRow } from '../../core/store/queries-runs';
-import { LineageRefusedError, type IndexDeps } from './deps';
+import { type IndexDeps } from './deps';
+import { RefusedError } from '../refusal';
 
 const PICK_LIMIT = 500;
 
@@ -31,7 +32,7 @@ export async function pickRun(
   const { rows } = queryRuns(await deps.index(), { limit: PICK_LIMIT });
   const runs = filter(rows);
   if (runs.length === 0) {
-    throw new LineageRefusedError(
+    throw new RefusedError(
       'no-runs',
       'No matching runs in this workspace yet: run a training script with tracking first.',
     );

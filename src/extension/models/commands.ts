@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { ModelRegistryError } from '../../core/models/errors';
 import { ALIAS_PATTERN, AUDIT_JOURNAL, MODEL_NAME_PATTERN, MODELS_JOURNAL } from '../../core/models/journal';
 import { syncJournals } from '../../core/models/journal-sync';
 import { ModelRegistry } from '../../core/models/model-registry';
@@ -7,10 +6,11 @@ import { listModels, type ModelSummary, type ModelVersionRow } from '../../core/
 import { TRACKSIDE_DIR } from '../../core/runs/protocol';
 import type { IndexStore } from '../../core/store/database';
 import { registerCommand } from '../command-registry';
-import { LineageRefusedError, requireWorkspace, type IndexDeps, type ModelsFacade } from '../lineage/deps';
+import { requireWorkspace, type IndexDeps, type ModelsFacade } from '../lineage/deps';
 import { pickRun, runIdFromArguments } from '../lineage/run-pick';
 import { listPushes } from '../registry/push-records';
 import { ModelsTreeProvider } from './tree';
+import { RefusedError } from '../refusal';
 
 export const MODELS_VIEW_ID = 'trackside.models';
 
@@ -73,7 +73,6 @@ export function registerModelsFeature(deps: IndexDeps): ModelsFeature {
     tree.refresh();
     changed.fire();
   };
-  const is = (e: unknown): e is Error => e instanceof LineageRefusedError || e instanceof ModelRegistryError;
 
   const revealVersion = async (name: string, version: number): Promise<void> => {
     await vscode.commands.executeCommand(`${MODELS_VIEW_ID}.focus`);
@@ -93,78 +92,63 @@ export function registerModelsFeature(deps: IndexDeps): ModelsFeature {
   disposables.push(
     { dispose: deps.onIndexChanged(() => tree.refresh()) },
     registerCommand(ModelsCommands.refresh, deps.log, () => afterChange()),
-    registerCommand(
-      ModelsCommands.registerModel,
-      deps.log,
-      async (...args: unknown[]) => {
-        const registered = await registerModel(deps, await registry(), args);
-        if (!registered) return;
-        afterChange();
-        const choice = await vscode.window.showInformationMessage(
-          registered.created
-            ? `Registered ${registered.name} v${registered.version}.`
-            : `This artifact is already ${registered.name} v${registered.version}.`,
-          'Show Lineage',
-          'Set Alias…',
+    registerCommand(ModelsCommands.registerModel, deps.log, async (...args: unknown[]) => {
+      const registered = await registerModel(deps, await registry(), args);
+      if (!registered) return;
+      afterChange();
+      const choice = await vscode.window.showInformationMessage(
+        registered.created
+          ? `Registered ${registered.name} v${registered.version}.`
+          : `This artifact is already ${registered.name} v${registered.version}.`,
+        'Show Lineage',
+        'Set Alias…',
+      );
+      if (choice === 'Show Lineage') await vscode.commands.executeCommand('trackside.showLineage', registered);
+      if (choice === 'Set Alias…') await vscode.commands.executeCommand(ModelsCommands.setAlias, registered);
+    }),
+    registerCommand(ModelsCommands.setAlias, deps.log, async (...args: unknown[]) => {
+      const target = versionFromArguments(args) ?? (await pickVersion(await load(), 'Set Alias'));
+      if (!target) return;
+      const models = await load();
+      const alias = await askAlias(
+        models.find((m) => m.name === target.name),
+        target.version,
+      );
+      if (!alias) return;
+      const { previous } = await (await registry()).setAlias(target.name, alias, target.version);
+      afterChange();
+      void vscode.window.showInformationMessage(
+        previous === null || previous === target.version
+          ? `${target.name}@${alias} now points at v${target.version}.`
+          : `${target.name}@${alias} moved from v${previous} to v${target.version}.`,
+      );
+    }),
+    registerCommand(ModelsCommands.removeAlias, deps.log, async (...args: unknown[]) => {
+      const models = await load();
+      const target = versionFromArguments(args);
+      const candidates = models
+        .filter((m) => !target || m.name === target.name)
+        .flatMap((m) => m.versions)
+        .filter((v) => !target || v.version === target.version)
+        .flatMap((v) => v.aliases.map((alias) => ({ name: v.name, alias, version: v.version })));
+      if (candidates.length === 0) {
+        throw new RefusedError(
+          'no-models',
+          target ? `${target.name} v${target.version} has no alias.` : 'No model has an alias.',
         );
-        if (choice === 'Show Lineage') await vscode.commands.executeCommand('trackside.showLineage', registered);
-        if (choice === 'Set Alias…') await vscode.commands.executeCommand(ModelsCommands.setAlias, registered);
-      },
-      is,
-    ),
-    registerCommand(
-      ModelsCommands.setAlias,
-      deps.log,
-      async (...args: unknown[]) => {
-        const target = versionFromArguments(args) ?? (await pickVersion(await load(), 'Set Alias'));
-        if (!target) return;
-        const models = await load();
-        const alias = await askAlias(
-          models.find((m) => m.name === target.name),
-          target.version,
-        );
-        if (!alias) return;
-        const { previous } = await (await registry()).setAlias(target.name, alias, target.version);
-        afterChange();
-        void vscode.window.showInformationMessage(
-          previous === null || previous === target.version
-            ? `${target.name}@${alias} now points at v${target.version}.`
-            : `${target.name}@${alias} moved from v${previous} to v${target.version}.`,
-        );
-      },
-      is,
-    ),
-    registerCommand(
-      ModelsCommands.removeAlias,
-      deps.log,
-      async (...args: unknown[]) => {
-        const models = await load();
-        const target = versionFromArguments(args);
-        const candidates = models
-          .filter((m) => !target || m.name === target.name)
-          .flatMap((m) => m.versions)
-          .filter((v) => !target || v.version === target.version)
-          .flatMap((v) => v.aliases.map((alias) => ({ name: v.name, alias, version: v.version })));
-        if (candidates.length === 0) {
-          throw new LineageRefusedError(
-            'no-models',
-            target ? `${target.name} v${target.version} has no alias.` : 'No model has an alias.',
-          );
-        }
-        const pick =
-          candidates.length === 1
-            ? candidates[0]
-            : await vscode.window.showQuickPick(
-                candidates.map((c) => ({ ...c, label: c.alias, description: `${c.name} v${c.version}` })),
-                { title: 'Remove Alias', placeHolder: 'Select the alias to remove' },
-              );
-        if (!pick) return;
-        await (await registry()).removeAlias(pick.name, pick.alias);
-        afterChange();
-        void vscode.window.showInformationMessage(`Removed ${pick.name}@${pick.alias} (was v${pick.version}).`);
-      },
-      is,
-    ),
+      }
+      const pick =
+        candidates.length === 1
+          ? candidates[0]
+          : await vscode.window.showQuickPick(
+              candidates.map((c) => ({ ...c, label: c.alias, description: `${c.name} v${c.version}` })),
+              { title: 'Remove Alias', placeHolder: 'Select the alias to remove' },
+            );
+      if (!pick) return;
+      await (await registry()).removeAlias(pick.name, pick.alias);
+      afterChange();
+      void vscode.window.showInformationMessage(`Removed ${pick.name}@${pick.alias} (was v${pick.version}).`);
+    }),
   );
   return {
     revealVersion,
@@ -196,7 +180,7 @@ async function registerModel(deps: IndexDeps, registry: ModelRegistry, args: rea
   if (!runId) return undefined;
   const artifacts = outputArtifacts(store, runId);
   if (artifacts.length === 0) {
-    throw new LineageRefusedError(
+    throw new RefusedError(
       'no-models',
       'This run logged no output artifact: log the model with ts.log_model("model.pt") in the training script.',
     );
@@ -237,10 +221,7 @@ function suggestedName(artifact: OutputArtifact): string {
 async function pickVersion(models: ModelSummary[], title: string): Promise<ModelVersionRow | undefined> {
   const versions = models.flatMap((m) => m.versions);
   if (versions.length === 0) {
-    throw new LineageRefusedError(
-      'no-models',
-      'No model is registered yet: use "Trackside: Register Model" on a run first.',
-    );
+    throw new RefusedError('no-models', 'No model is registered yet: use "Trackside: Register Model" on a run first.');
   }
   const pick = await vscode.window.showQuickPick(
     versions.map((v) => ({

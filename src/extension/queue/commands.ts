@@ -4,17 +4,7 @@ import { z } from 'zod';
 import type { ExperimentsNode } from '../sidebar/tree';
 import type { QueueService } from './queue-service';
 import { scriptTarget } from '../runs/script-target';
-
-/** A queue action that cannot be done; the message says why. */
-export class QueueActionError extends Error {
-  constructor(
-    readonly reason: 'no-selection' | 'not-queued',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'QueueActionError';
-  }
-}
+import { RefusedError } from '../refusal';
 
 const CommandArgSchema = z.array(z.string().min(1)).min(1);
 
@@ -32,7 +22,7 @@ export function runIdsFrom(args: readonly unknown[], view: vscode.TreeView<Exper
   };
   args.forEach(visit);
   if (ids.size === 0) view.selection.forEach(visit);
-  if (ids.size === 0) throw new QueueActionError('no-selection', 'Select a run in the Experiments view first.');
+  if (ids.size === 0) throw new RefusedError('no-selection', 'Select a run in the Experiments view first.');
   return [...ids];
 }
 
@@ -59,5 +49,5 @@ export async function moveQueuedRuns(queue: QueueService, runIds: readonly strin
   const ordered = delta > 0 ? [...runIds].reverse() : runIds;
   let moved = 0;
   for (const id of ordered) if (await queue.move(id, delta)) moved++;
-  if (moved === 0) throw new QueueActionError('not-queued', 'That run is no longer waiting in the queue.');
+  if (moved === 0) throw new RefusedError('not-queued', 'That run is no longer waiting in the queue.');
 }

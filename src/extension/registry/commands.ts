@@ -1,17 +1,17 @@
 import * as vscode from 'vscode';
-import { ModelRegistryError } from '../../core/models/errors';
 import { syncJournals } from '../../core/models/journal-sync';
 import { ModelRegistry } from '../../core/models/model-registry';
 import { listModels, type ModelVersionRow } from '../../core/models/queries';
 import type { RegistrySetting } from '../../core/registry/endpoint';
 import { registerCommand } from '../command-registry';
-import { LineageRefusedError, requireWorkspace, type IndexDeps } from '../lineage/deps';
+import { requireWorkspace, type IndexDeps } from '../lineage/deps';
 import { addRegistry } from './add-registry';
 import { openRegistrySettings, readConfiguredRegistries } from './configured-registries';
 import { RegistryCredentialSession } from './credential-session';
 import { InputBoxCredentialsPrompt } from './credentials-prompt';
 import { askPushPlan, copyReference, runPush } from './push-command';
 import type { SecretStore } from './secret-credentials';
+import { RefusedError } from '../refusal';
 
 export const RegistryCommands = {
   addRegistry: 'trackside.addRegistry',
@@ -31,37 +31,31 @@ export interface RegistryFeatureDeps extends IndexDeps {
 export function registerRegistryFeature(deps: RegistryFeatureDeps): vscode.Disposable {
   const prompt = new InputBoxCredentialsPrompt();
   const credentials = () => new RegistryCredentialSession(deps.secrets(), prompt, deps.log);
-  const expected = (e: unknown): e is Error => e instanceof LineageRefusedError || e instanceof ModelRegistryError;
   const addDeps = { workspaceRoot: () => deps.workspaceRoot(), credentials, log: deps.log };
 
   const disposables = [
     registerCommand(RegistryCommands.addRegistry, deps.log, async () => {
       await addRegistry(addDeps);
     }),
-    registerCommand(
-      RegistryCommands.pushModelVersion,
-      deps.log,
-      async (...args: unknown[]) => {
-        const workspaceRoot = requireWorkspace(deps);
-        const row = await versionRow(deps, args);
-        if (!row) return;
-        const registry = await pickRegistry(addDeps);
-        if (!registry) return;
-        const plan = await askPushPlan(row, registry);
-        if (!plan) return;
-        await runPush(
-          {
-            workspaceRoot,
-            log: deps.log,
-            credentials,
-            modelRegistry: async () => new ModelRegistry(workspaceRoot, await deps.index()),
-            afterPush: () => void vscode.commands.executeCommand('trackside.refreshModels'),
-          },
-          plan,
-        );
-      },
-      expected,
-    ),
+    registerCommand(RegistryCommands.pushModelVersion, deps.log, async (...args: unknown[]) => {
+      const workspaceRoot = requireWorkspace(deps);
+      const row = await versionRow(deps, args);
+      if (!row) return;
+      const registry = await pickRegistry(addDeps);
+      if (!registry) return;
+      const plan = await askPushPlan(row, registry);
+      if (!plan) return;
+      await runPush(
+        {
+          workspaceRoot,
+          log: deps.log,
+          credentials,
+          modelRegistry: async () => new ModelRegistry(workspaceRoot, await deps.index()),
+          afterPush: () => void vscode.commands.executeCommand('trackside.refreshModels'),
+        },
+        plan,
+      );
+    }),
     registerCommand(RegistryCommands.copyPushReference, deps.log, async (...args: unknown[]) => {
       const reference = referenceFromArguments(args);
       if (reference) await copyReference(reference);
@@ -79,14 +73,11 @@ async function versionRow(deps: IndexDeps, args: readonly unknown[]): Promise<Mo
   const wanted = versionFromArguments(args);
   if (wanted) {
     const row = versions.find((v) => v.name === wanted.name && v.version === wanted.version);
-    if (!row) throw new LineageRefusedError('no-models', `${wanted.name} v${wanted.version} is not registered.`);
+    if (!row) throw new RefusedError('no-models', `${wanted.name} v${wanted.version} is not registered.`);
     return row;
   }
   if (versions.length === 0) {
-    throw new LineageRefusedError(
-      'no-models',
-      'No model is registered yet: use "Trackside: Register Model" on a run first.',
-    );
+    throw new RefusedError('no-models', 'No model is registered yet: use "Trackside: Register Model" on a run first.');
   }
   const pick = await vscode.window.showQuickPick(
     versions.map((v) => ({

@@ -1,3 +1,4 @@
+import { formatBytes } from '../../core/format/numbers';
 import type { PushProgress } from '../../core/registry/push';
 
 /**
@@ -12,18 +13,6 @@ export interface ProgressStep {
   message: string;
   /** Percentage points to add since the previous step (withProgress adds them up). */
   increment: number;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${Math.round(bytes)} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value >= 100 ? Math.round(value) : value.toFixed(value >= 10 ? 0 : 1)} ${units[unit]}`;
 }
 
 export class PushProgressText {

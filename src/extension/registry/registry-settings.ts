@@ -8,6 +8,7 @@ import {
   type RegistryEndpoint,
   type RegistrySetting,
 } from '../../core/registry/endpoint';
+import { UserError } from '../../core/user-error';
 
 /**
  * The `trackside.registries` setting, read through the core's schema: entries that do not parse are
@@ -60,7 +61,7 @@ function toEndpointWithoutCa(setting: Pick<RegistrySetting, 'url' | 'plainHttp'>
 }
 
 /** Why a registry entry cannot be used as written; shown with an "Open Settings" action. */
-export class RegistrySettingError extends Error {
+export class RegistrySettingError extends UserError {
   constructor(
     readonly reason: 'ca-file-unreadable' | 'invalid-url',
     message: string,

@@ -7,29 +7,10 @@ import type { ParamValue } from '../../core/runs/protocol';
 import { getRunDetail, type RunDetail } from '../../core/store/queries-detail';
 import { queryRuns } from '../../core/store/queries-runs';
 import type { IndexService } from '../index/index-service';
-import { pythonInterpreterFor } from './interpreter';
 import { launchTrackedRun } from './launch-task';
 import { scriptTarget } from './script-target';
-
-/** Why a run could not be started; each reason carries the message shown to the user. */
-export class LaunchRefusedError extends Error {
-  constructor(
-    readonly reason: 'untrusted' | 'no-file' | 'unsupported-file' | 'outside-workspace' | 'unknown-run',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LaunchRefusedError';
-  }
-}
-
-export function requireTrust(): void {
-  if (!vscode.workspace.isTrusted) {
-    throw new LaunchRefusedError(
-      'untrusted',
-      'Trackside does not start training processes in Restricted Mode. Trust this workspace (Manage Workspace Trust) to run scripts.',
-    );
-  }
-}
+import { RefusedError } from '../refusal';
+import { requireTrust } from '../trust';
 
 /** Starts runs from the editor: the current file, with changed params, or again as before. */
 export class RunCommands {
@@ -102,13 +83,13 @@ export class RunCommands {
   private async detail(runId: string): Promise<RunDetail> {
     const index = this.index();
     const detail = index ? getRunDetail(await index.store(), runId) : null;
-    if (!detail) throw new LaunchRefusedError('unknown-run', `Run ${runId} is not in the index any more.`);
+    if (!detail) throw new RefusedError('unknown-run', `Run ${runId} is not in the index any more.`);
     return detail;
   }
 
   private folderOf(cwd: string): vscode.WorkspaceFolder {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd)) ?? vscode.workspace.workspaceFolders?.[0];
-    if (!folder) throw new LaunchRefusedError('outside-workspace', 'Open the folder the run belongs to first.');
+    if (!folder) throw new RefusedError('outside-workspace', 'Open the folder the run belongs to first.');
     return folder;
   }
 
@@ -129,17 +110,6 @@ export class RunCommands {
 function recordedParams(detail: RunDetail): Record<string, ParamValue> {
   return Object.fromEntries(
     detail.params.map((p) => [p.key, p.number !== null ? p.number : p.text === null ? null : parseParamValue(p.text)]),
-  );
-}
-
-/** The command line that runs a script file, by its language. */
-export async function commandForScript(file: vscode.Uri): Promise<string[]> {
-  const extension = path.extname(file.fsPath).toLowerCase();
-  if (extension === '.py') return [await pythonInterpreterFor(file), file.fsPath];
-  if (extension === '.js' || extension === '.mjs' || extension === '.cjs') return ['node', file.fsPath];
-  throw new LaunchRefusedError(
-    'unsupported-file',
-    `Trackside runs Python (.py) and JavaScript (.js, .mjs) files; ${path.basename(file.fsPath)} is neither.`,
   );
 }
 

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { commandForScript, LaunchRefusedError, requireTrust } from './commands';
+import { pythonInterpreterFor } from './interpreter';
+import { RefusedError } from '../refusal';
+import { requireTrust } from '../trust';
 
 export interface ScriptTarget {
   file: vscode.Uri;
@@ -17,11 +19,11 @@ export async function scriptTarget(target?: unknown): Promise<ScriptTarget> {
   requireTrust();
   const file = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
   if (!file || file.scheme !== 'file') {
-    throw new LaunchRefusedError('no-file', 'Open a training script (a .py file) first.');
+    throw new RefusedError('no-file', 'Open a training script (a .py file) first.');
   }
   const folder = vscode.workspace.getWorkspaceFolder(file);
   if (!folder) {
-    throw new LaunchRefusedError(
+    throw new RefusedError(
       'outside-workspace',
       `${path.basename(file.fsPath)} is outside the open folders: open its folder so its runs have a place to live.`,
     );
@@ -29,4 +31,15 @@ export async function scriptTarget(target?: unknown): Promise<ScriptTarget> {
   const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
   if (document?.isDirty) await document.save();
   return { file, folder, command: await commandForScript(file) };
+}
+
+/** The command line that runs a script file, by its language. */
+export async function commandForScript(file: vscode.Uri): Promise<string[]> {
+  const extension = path.extname(file.fsPath).toLowerCase();
+  if (extension === '.py') return [await pythonInterpreterFor(file), file.fsPath];
+  if (extension === '.js' || extension === '.mjs' || extension === '.cjs') return ['node', file.fsPath];
+  throw new RefusedError(
+    'unsupported-file',
+    `Trackside runs Python (.py) and JavaScript (.js, .mjs) files; ${path.basename(file.fsPath)} is neither.`,
+  );
 }

@@ -1,16 +1,18 @@
 import * as vscode from 'vscode';
-import { materializeRunChanges, RunCodeError } from '../../core/git/run-code';
-import { isMinimisedMetric } from '../../core/metrics/primary-metric';
+import { materializeRunChanges } from '../../core/git/run-code';
+import { metricDirection } from '../../core/metrics/direction';
 import { join } from 'node:path';
 import { RunFile, RunStatusValue } from '../../core/runs/protocol';
 import { getRunDetail } from '../../core/store/queries-detail';
 import { queryRuns, summariesForRuns } from '../../core/store/queries-runs';
 import { registerCommand } from '../command-registry';
 import type { IndexService } from '../index/index-service';
-import { requireTrust, type RunCommands } from '../runs/commands';
+import { type RunCommands } from '../runs/commands';
 import type { RunListSettings } from './list-settings';
-import { RunActionError, RunActions } from './run-actions';
+import { RunActions } from './run-actions';
 import type { ExperimentsNode, ExperimentsTreeProvider } from './tree';
+import { RefusedError } from '../refusal';
+import { requireTrust } from '../trust';
 
 export interface SidebarDeps {
   index: IndexService;
@@ -39,11 +41,9 @@ function targetRuns(view: vscode.TreeView<ExperimentsNode>, args: unknown[]): st
   };
   args.forEach(visit);
   if (ids.size === 0) view.selection.forEach(visit);
-  if (ids.size === 0) throw new RunActionError('no-selection', 'Select a run in the Experiments view first.');
+  if (ids.size === 0) throw new RefusedError('no-selection', 'Select a run in the Experiments view first.');
   return [...ids];
 }
-
-const isExpected = (e: unknown): e is Error => e instanceof RunActionError || e instanceof RunCodeError;
 
 export function registerSidebarCommands(deps: SidebarDeps): vscode.Disposable[] {
   const { index, tree, view, settings, log } = deps;
@@ -51,7 +51,7 @@ export function registerSidebarCommands(deps: SidebarDeps): vscode.Disposable[] 
   const one = (args: unknown[]) => targetRuns(view, args)[0]!;
   const nameOf = async (runId: string) => getRunDetail(await index.store(), runId)?.name ?? runId;
   const command = (id: string, handler: (...args: unknown[]) => unknown) =>
-    registerCommand(id, log, handler as (...args: never[]) => unknown, isExpected);
+    registerCommand(id, log, handler as (...args: never[]) => unknown);
 
   return [
     command('trackside.refreshRuns', () => tree.refresh()),
@@ -121,7 +121,7 @@ async function showCodeDiff(index: IndexService, actions: RunActions, runId: str
   // Git runs hooks and fsmonitor commands from the repository's config: not in Restricted Mode.
   requireTrust();
   const detail = getRunDetail(await index.store(), runId);
-  if (!detail) throw new RunActionError('missing-file', 'This run is not in the index any more.');
+  if (!detail) throw new RefusedError('missing-file', 'This run is not in the index any more.');
   const code = await materializeRunChanges(detail.cwd, detail.gitCommit, join(actions.runDir(runId), RunFile.patch));
   const short = code.commit.slice(0, 8);
   if (code.files.length === 0) {
@@ -209,7 +209,7 @@ async function sortRuns(
   const items = [
     { label: '$(history) Newest first', key: undefined, direction: 'desc' as const },
     ...keys.flatMap((key) => {
-      const best = isMinimisedMetric(key) ? ('asc' as const) : ('desc' as const);
+      const best = metricDirection(key) === 'min' ? ('asc' as const) : ('desc' as const);
       const worst = best === 'asc' ? ('desc' as const) : ('asc' as const);
       return [
         {
@@ -243,7 +243,7 @@ async function setPrimaryMetric(
   if (!experiment) return;
   const keys = await metricKeysOf(index, experiment);
   if (keys.length === 0)
-    throw new RunActionError('no-selection', `The runs of ${experiment} have logged no metrics yet.`);
+    throw new RefusedError('no-selection', `The runs of ${experiment} have logged no metrics yet.`);
   const key = await vscode.window.showQuickPick(keys, {
     title: `Primary metric of ${experiment}`,
     placeHolder: 'Shown beside each run and used to find the best run',
@@ -266,7 +266,7 @@ async function bestRunLike(index: IndexService, settings: RunListSettings, runId
     experiment: run.experiment,
     status: ['finished'],
     sort: { by: 'metric', key },
-    direction: isMinimisedMetric(key) ? 'asc' : 'desc',
+    direction: metricDirection(key) === 'min' ? 'asc' : 'desc',
     limit: 1,
   });
   return rows[0]?.id;

@@ -10,17 +10,7 @@ import { stopLocalRun, StopRunError } from '../../core/runs/run-control';
 import { ingestRun } from '../../core/runs/ingest';
 import { deleteRunRows } from '../../core/runs/ingest-rows';
 import type { IndexService } from '../index/index-service';
-
-/** A run-level action the user asked for that cannot be done; the message says why and what to do. */
-export class RunActionError extends Error {
-  constructor(
-    readonly reason: 'no-selection' | 'not-running' | 'no-process' | 'missing-file' | 'permission',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RunActionError';
-  }
-}
+import { RefusedError } from '../refusal';
 
 /** How long a run being deleted may take to stop when asked, before it is killed; and after. */
 const STOP_GRACE_MS = 10_000;
@@ -43,7 +33,7 @@ export class RunActions {
     try {
       await vscode.workspace.fs.stat(uri);
     } catch {
-      throw new RunActionError(
+      throw new RefusedError(
         'missing-file',
         'This run has no output.log: it was started by an older client that did not keep its output.',
       );
@@ -59,8 +49,7 @@ export class RunActions {
     try {
       await stopLocalRun(this.runDir(runId), force ? 'force' : 'graceful');
     } catch (error) {
-      if (error instanceof StopRunError)
-        throw new RunActionError(error.reason, `Cannot stop the run: ${error.message}.`);
+      if (error instanceof StopRunError) throw new RefusedError(error.reason, `Cannot stop the run: ${error.message}.`);
       throw error;
     }
   }
@@ -162,7 +151,7 @@ export class RunActions {
         await this.stop(runId, force);
       } catch (error) {
         // It ended on its own meanwhile, or has no process here: nothing left to stop.
-        if (error instanceof RunActionError) return;
+        if (error instanceof RefusedError) return;
         throw error;
       }
       if (await ended(force ? STOP_KILL_WAIT_MS : STOP_GRACE_MS)) return;

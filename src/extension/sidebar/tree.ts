@@ -11,7 +11,7 @@ import {
   type SummaryEntry,
 } from '../../core/store/queries-runs';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
-import { formatNumber } from '../../core/inline/sparkline';
+import { formatAge, formatDuration, formatNumber } from '../../core/format/numbers';
 import { SWEEP_TAG } from '../../core/sweeps/sweep-record';
 import type { IndexService } from '../index/index-service';
 import type { RunTreeExtension, SweepNode } from '../sweeps/sweep-groups';
@@ -199,7 +199,7 @@ function runItem(node: ExperimentsNode & { kind: 'run' }): vscode.TreeItem {
   const value = primary?.last ?? null;
   item.description = primary
     ? `${primary.key} ${value === null ? 'NaN' : formatNumber(value)}`
-    : relativeTime(run.createdAt);
+    : formatAge(run.createdAt);
   item.contextValue = `run:${run.status}`;
   item.command = { command: 'trackside.openRun', title: 'Open Run', arguments: [run.id] };
   item.accessibilityInformation = { label: `${run.name}, ${run.status}${primary ? `, ${item.description}` : ''}` };
@@ -212,7 +212,8 @@ function runTooltip(node: ExperimentsNode & { kind: 'run' }, params: ParamEntry[
   md.appendMarkdown(`**${escape(run.name)}** · ${run.status}`);
   if (run.exitCode !== null && run.status !== 'finished') md.appendMarkdown(` (exit ${run.exitCode})`);
   md.appendMarkdown(`\n\n${escape(run.experiment)} · ${new Date(run.createdAt).toLocaleString()}`);
-  if (run.startedAt && run.endedAt) md.appendMarkdown(` · ${duration(run.startedAt, run.endedAt)}`);
+  if (run.startedAt && run.endedAt)
+    md.appendMarkdown(` · ${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}`);
   if (run.gitCommit) {
     md.appendMarkdown(
       `\n\n$(git-commit) \`${run.gitCommit.slice(0, 8)}\`${run.gitBranch ? ` on ${escape(run.gitBranch)}` : ''}${run.gitDirty ? ' + uncommitted changes' : ''}`,
@@ -227,7 +228,9 @@ function runTooltip(node: ExperimentsNode & { kind: 'run' }, params: ParamEntry[
   if (node.summaries.length > 0) {
     md.appendMarkdown('\n\n| metric | last | min | max |\n|---|---|---|---|\n');
     for (const s of node.summaries) {
-      md.appendMarkdown(`| ${escape(s.key)} | ${num(s.last)} | ${num(s.min)} | ${num(s.max)} |\n`);
+      md.appendMarkdown(
+        `| ${escape(s.key)} | ${formatNumber(s.last)} | ${formatNumber(s.min)} | ${formatNumber(s.max)} |\n`,
+      );
     }
   }
   if (run.note) md.appendMarkdown(`\n\n---\n\n${escape(run.note)}`);
@@ -236,25 +239,6 @@ function runTooltip(node: ExperimentsNode & { kind: 'run' }, params: ParamEntry[
   return md;
 }
 
-function num(value: number | null): string {
-  return value === null ? '–' : formatNumber(value);
-}
-
 function escape(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-}
-
-function duration(from: string, to: string): string {
-  const seconds = Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
-}
-
-function relativeTime(iso: string): string {
-  const seconds = (Date.now() - Date.parse(iso)) / 1000;
-  if (seconds < 60) return 'just now';
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
-  return new Date(iso).toLocaleDateString();
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatNumber } from '../../core/inline/sparkline';
+import { formatNumber } from '../../core/format/numbers';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
 import type { RunStatusValue } from '../../core/runs/protocol';
 import { queryRuns, summariesForRuns, type RunRow } from '../../core/store/queries-runs';

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { requireTrust } from '../trust';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -8,7 +9,7 @@ import { launchSweep } from '../../core/sweeps/launch';
 import { loadSweepFile, SweepFileError } from '../../core/sweeps/sweep-file';
 import type { IndexService } from '../index/index-service';
 import type { QueueService } from '../queue/queue-service';
-import { requireTrust } from '../runs/commands';
+
 import { pythonInterpreterFor } from '../runs/interpreter';
 import { computeTargetNames, computeTargetsFromSettings } from '../slurm/compute-settings';
 import type { SlurmService } from '../slurm/slurm-service';

@@ -1,14 +1,12 @@
 import * as vscode from 'vscode';
-import { QueueItemError } from '../../core/queue/queue-store';
 import { SlurmError } from '../../core/slurm/errors';
-import { SweepExpansionError } from '../../core/sweeps/trials';
 import { registerCommand } from '../command-registry';
 import type { IndexService } from '../index/index-service';
 import { ActivityBadge } from '../queue/activity-badge';
-import { moveQueuedRuns, QueueActionError, queueFile, runIdsFrom } from '../queue/commands';
+import { moveQueuedRuns, queueFile, runIdsFrom } from '../queue/commands';
 import { ComputeCodeLensProvider } from '../queue/compute-codelens';
 import { QueueService } from '../queue/queue-service';
-import { LaunchRefusedError } from '../runs/commands';
+
 import type { ExperimentsNode, ExperimentsTreeProvider } from '../sidebar/tree';
 import { placementMarkdown, reportSlurmError, runFileOnSlurm, slurmRowNote } from '../slurm/commands';
 import { computeTargetNames } from '../slurm/compute-settings';
@@ -34,12 +32,6 @@ export interface ComputeFeature extends vscode.Disposable {
   close(): Promise<void>;
 }
 
-const isExpected = (e: unknown): e is Error =>
-  e instanceof LaunchRefusedError ||
-  e instanceof QueueActionError ||
-  e instanceof QueueItemError ||
-  e instanceof SweepExpansionError;
-
 /**
  * Registers the local queue (one runner per workspace), sweeps (commands, diagnostics of sweep
  * files, sweep groups in the Experiments view) and Slurm runs (submission, one monitor, cancel).
@@ -56,20 +48,15 @@ export function registerComputeFeature(deps: ComputeFeatureDeps): ComputeFeature
 
   /** Slurm failures are shown with the scheduler's words; the rest as the command registry does. */
   const command = (id: string, handler: (...args: unknown[]) => unknown) =>
-    registerCommand(
-      id,
-      log,
-      async (...args: never[]) => {
-        try {
-          await handler(...(args as unknown[]));
-        } catch (error) {
-          if (!(error instanceof SlurmError)) throw error;
-          log.warn(`${id}: ${error.message}`);
-          await reportSlurmError(error);
-        }
-      },
-      isExpected,
-    );
+    registerCommand(id, log, async (...args: never[]) => {
+      try {
+        await handler(...(args as unknown[]));
+      } catch (error) {
+        if (!(error instanceof SlurmError)) throw error;
+        log.warn(`${id}: ${error.message}`);
+        await reportSlurmError(error);
+      }
+    });
 
   const queueNote = (runId: string): string | undefined => {
     const item = queue.snapshot()?.items.find((i) => i.id === runId);

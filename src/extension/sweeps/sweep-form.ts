@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isMinimisedMetric } from '../../core/metrics/primary-metric';
+import { metricDirection } from '../../core/metrics/direction';
 import { declaredPythonParams } from '../../core/runs/argv-params';
 import type { SweepDefinitionInput } from '../../core/sweeps/definition';
 import { describeSpec, parseParamSpec, type SweepParamInput } from './param-spec';
@@ -187,7 +187,7 @@ async function pickMetric(
     name = await vscode.window.showInputBox({ title, prompt: 'Metric key the script logs', ignoreFocusOut: true });
     if (!name) return undefined;
   }
-  const lower = isMinimisedMetric(name);
+  const lower = metricDirection(name) === 'min';
   const goal = await pick<'min' | 'max'>(
     [
       { label: lower ? 'min (lower is better)' : 'max (higher is better)', value: lower ? 'min' : 'max' },

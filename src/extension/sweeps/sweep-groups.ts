@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { queryRuns } from '../../core/store/queries-runs';
-import { formatNumber } from '../../core/inline/sparkline';
+import { formatNumber } from '../../core/format/numbers';
 import type { SweepProgress } from '../../core/sweeps/progress';
 import { listSweepIds, readSweepRecord, SWEEP_TAG, type SweepRecord } from '../../core/sweeps/sweep-record';
 import type { IndexService } from '../index/index-service';

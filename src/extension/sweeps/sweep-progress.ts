@@ -1,4 +1,4 @@
-import { formatNumber } from '../../core/inline/sparkline';
+import { formatNumber } from '../../core/format/numbers';
 import type { IndexStore } from '../../core/store/database';
 import { summariesForRuns, type RunRow } from '../../core/store/queries-runs';
 import type { SweepProgress, TrialProgress } from '../../core/sweeps/progress';

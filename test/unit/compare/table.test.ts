@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bestValue, defaultDirection } from '../../../src/core/compare/best-values';
+import { bestValue } from '../../../src/core/compare/best-values';
+import { metricDirection } from '../../../src/core/metrics/direction';
 import { resolveColumn, sortRows, type Column } from '../../../src/core/compare/columns';
 import { toCsv, toMarkdown } from '../../../src/core/compare/export-table';
 import { buildCompareTable, differingParamKeys, type CompareTable } from '../../../src/core/compare/table';
@@ -117,11 +118,11 @@ test('sorting by a metric aggregate or a param, with empty cells last both ways'
 });
 
 test('the best value follows the metric direction: loss-like names are minimised by default', () => {
-  assert.equal(defaultDirection('loss'), 'min');
-  assert.equal(defaultDirection('val/error_rate'), 'min');
-  assert.equal(defaultDirection('accuracy'), 'max');
-  assert.equal(bestValue(table, table.rows, column('metric:loss', 'last'), defaultDirection('loss')), 0.6);
-  assert.equal(bestValue(table, table.rows, column('metric:accuracy', 'max'), defaultDirection('accuracy')), 0.9);
+  assert.equal(metricDirection('loss'), 'min');
+  assert.equal(metricDirection('val/error_rate'), 'min');
+  assert.equal(metricDirection('accuracy'), 'max');
+  assert.equal(bestValue(table, table.rows, column('metric:loss', 'last'), metricDirection('loss')), 0.6);
+  assert.equal(bestValue(table, table.rows, column('metric:accuracy', 'max'), metricDirection('accuracy')), 0.9);
   // The user flipped the direction.
   assert.equal(bestValue(table, table.rows, column('metric:accuracy', 'last'), 'min'), 0.5);
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { DeploymentRecord } from '../../../src/core/deploy/records';
 import { DeploymentNameSchema } from '../../../src/core/deploy/targets-config';
 import { servedVersion, suggestedDeploymentName } from '../../../src/extension/deploy/deployment-labels';
-import { DeployRefusedError } from '../../../src/extension/deploy/errors';
+
 import { formatTensorJson } from '../../../src/extension/deploy/json-layout';
 import { registryUsesPlainHttp } from '../../../src/extension/deploy/registry-access';
 import {
@@ -12,6 +12,7 @@ import {
   sampleRequest,
 } from '../../../src/extension/deploy/request-template';
 import { readTargetsSetting } from '../../../src/extension/deploy/targets-setting';
+import { RefusedError } from '../../../src/extension/refusal';
 
 const podman = { kind: 'podman', name: 'lab', address: 'http://127.0.0.1:8888', image: 'localhost/runtime:latest' };
 
@@ -74,11 +75,11 @@ describe('test requests', () => {
   it('refuses a document that is not JSON or not an inference request, saying why', () => {
     assert.throws(
       () => parseRequestDocument('{"inputs": ['),
-      (e: unknown) => e instanceof DeployRefusedError && e.reason === 'bad-request' && /not valid JSON/.test(e.message),
+      (e: unknown) => e instanceof RefusedError && e.reason === 'bad-request' && /not valid JSON/.test(e.message),
     );
     assert.throws(
       () => parseRequestDocument('{"inputs": [{"name": "x", "shape": [1], "datatype": "FLOAT", "data": [1]}]}'),
-      (e: unknown) => e instanceof DeployRefusedError && /inputs\.0\.datatype/.test(e.message),
+      (e: unknown) => e instanceof RefusedError && /inputs\.0\.datatype/.test(e.message),
     );
   });
 

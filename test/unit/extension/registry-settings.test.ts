@@ -81,22 +81,22 @@ describe('a push proposes a repository and shows its progress', () => {
   it('shows bytes of the total and the speed over the last seconds', () => {
     let now = 0;
     const text = new PushProgressText(() => now);
-    const total = 120_000_000;
-    const partial = text.step({ phase: 'hashing', bytesDone: 30_000_000, bytesTotal: total, bytesSent: 0 });
-    assert.deepEqual(partial, { message: 'hashing 30 MB of 120 MB', increment: 2.5 });
+    const total = 120 * 2 ** 20;
+    const partial = text.step({ phase: 'hashing', bytesDone: 30 * 2 ** 20, bytesTotal: total, bytesSent: 0 });
+    assert.deepEqual(partial, { message: 'hashing 30.0 MiB of 120.0 MiB', increment: 2.5 });
     const hashing = text.step({ phase: 'hashing', bytesDone: total, bytesTotal: total, bytesSent: 0 });
-    assert.deepEqual(hashing, { message: 'hashed 120 MB · contacting the registry', increment: 7.5 });
+    assert.deepEqual(hashing, { message: 'hashed 120.0 MiB · contacting the registry', increment: 7.5 });
     const first = text.step({ phase: 'uploading', bytesDone: 0, bytesTotal: total, bytesSent: 0 });
-    assert.equal(first.message, '0 B of 120 MB');
+    assert.equal(first.message, '0 B of 120.0 MiB');
     now = 1000;
     const step = text.step({
       phase: 'uploading',
-      bytesDone: 37_000_000,
+      bytesDone: 37 * 2 ** 20,
       bytesTotal: total,
-      bytesSent: 37_000_000,
-      blob: { digest: 'sha256:x', path: 'model.pt', size: total, position: 37_000_000 },
+      bytesSent: 37 * 2 ** 20,
+      blob: { digest: 'sha256:x', path: 'model.pt', size: total, position: 37 * 2 ** 20 },
     });
-    assert.equal(step.message, '37 MB of 120 MB · 37 MB/s · model.pt');
+    assert.equal(step.message, '37.0 MiB of 120.0 MiB · 37.0 MiB/s · model.pt');
     assert.ok(step.increment > 0);
     // Percentages only grow, so the bar never moves back.
     const done = text.step({ phase: 'done', bytesDone: total, bytesTotal: total, bytesSent: total });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatNumber, sparklineSvg, svgDataUri } from '../../../src/core/inline/sparkline';
+import { sparklineSvg, svgDataUri } from '../../../src/core/inline/sparkline';
 
 test('draws one path per series, scaled into the box, with a dot on the last point', () => {
   const svg = sparklineSvg(
@@ -29,11 +29,4 @@ test('an empty series gives an empty but valid image', () => {
   const svg = sparklineSvg([{ values: [], color: '#000' }], { width: 40, height: 10 });
   assert.match(svg, /^<svg [^>]*><\/svg>$/);
   assert.match(svgDataUri(svg), /^data:image\/svg\+xml;base64,/);
-});
-
-test('formats numbers compactly', () => {
-  assert.equal(formatNumber(0.123456), '0.1235');
-  assert.equal(formatNumber(1234567), '1.23e+6');
-  assert.equal(formatNumber(0.00001234), '1.23e-5');
-  assert.equal(formatNumber(42), '42');
 });

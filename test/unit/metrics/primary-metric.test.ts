@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultPrimaryMetric, isMinimisedMetric } from '../../../src/core/metrics/primary-metric';
+import { metricDirection } from '../../../src/core/metrics/direction';
+import { defaultPrimaryMetric } from '../../../src/core/metrics/primary-metric';
 
 test('prefers validation metrics, then loss, then the first key', () => {
   assert.equal(defaultPrimaryMetric(['loss', 'train_acc', 'val_acc', 'val_loss']), 'val_acc');
@@ -10,8 +11,8 @@ test('prefers validation metrics, then loss, then the first key', () => {
 });
 
 test('knows which metrics are minimised', () => {
-  assert.ok(isMinimisedMetric('val_loss'));
-  assert.ok(isMinimisedMetric('test/rmse'));
-  assert.ok(!isMinimisedMetric('val_acc'));
-  assert.ok(!isMinimisedMetric('f1'));
+  assert.equal(metricDirection('val_loss'), 'min');
+  assert.equal(metricDirection('test/rmse'), 'min');
+  assert.equal(metricDirection('val_acc'), 'max');
+  assert.equal(metricDirection('f1'), 'max');
 });

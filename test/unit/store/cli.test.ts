@@ -78,7 +78,7 @@ describe('trackside ls / show / reindex / export', () => {
     assert.match(stdout, /Experiment:\s+mnist/);
     assert.match(stdout, /Malformed:\s+1 line skipped/);
     assert.match(stdout, /loss\s+\S+\s+\S+\s+\S+\s+20\s+19/);
-    assert.match(stdout, /output\s+model\s+model\.pt\s+bbbbbbbbbbbb\s+2\.0 KB/);
+    assert.match(stdout, /output\s+model\s+model\.pt\s+bbbbbbbbbbbb\s+2\.0 KiB/);
     const ambiguous = await trackside(['show', '--workspace', ws.root, '01JTEST'], tmpdir());
     assert.equal(ambiguous.code, 1);
     assert.match(ambiguous.stderr, /matches several runs/);
