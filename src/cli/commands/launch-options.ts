@@ -112,6 +112,26 @@ function folder(flag: string, value: string): string {
   return dir;
 }
 
+/** Seconds between samples of a run's CPU, memory and GPU use; `0` turns sampling off. */
+export const SYSTEM_METRICS_INTERVAL_ENV = 'TRACKSIDE_SYSTEM_METRICS_INTERVAL';
+
+/**
+ * The launcher's system-metrics interval in milliseconds from TRACKSIDE_SYSTEM_METRICS_INTERVAL
+ * (seconds, fractions allowed, 0 = off); undefined when it is unset, so the launcher's default holds.
+ */
+export function systemMetricsIntervalMs(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env[SYSTEM_METRICS_INTERVAL_ENV]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new CliError(
+      `${SYSTEM_METRICS_INTERVAL_ENV} expects seconds between samples (0 turns them off), got ${JSON.stringify(raw)}`,
+      2,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
 /** The bundled CLI itself: queue runners and batch scripts start `<node> <this file> run …`. */
 export function bundledCliPath(): string {
   return resolve(process.argv[1] ?? 'trackside');

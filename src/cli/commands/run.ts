@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
+import { systemMetricsIntervalMs } from './launch-options';
 import { parseParamValue } from '../../core/runs/command-line';
 import { launchRun, type LaunchOptions } from '../../core/runs/launcher';
 import type { ParamValue } from '../../core/runs/protocol';
@@ -26,6 +27,10 @@ Options:
   --no-parse                  do not read metrics from the output
   -h, --help                  show this help
 
+Environment:
+  TRACKSIDE_SYSTEM_METRICS_INTERVAL  seconds between samples of the run's CPU, memory and GPU use
+                              (default 5; 0 turns them off)
+
 Example:
   trackside run --param seed=1 -- python train.py --lr 0.01`;
 
@@ -41,8 +46,11 @@ const VALUE_OPTIONS = new Set([
   '--run-id',
 ]);
 
-/** Parses `trackside run` arguments; throws CliError (exit code 2) with the fix for each mistake. */
-export function parseRunArgs(args: readonly string[]): LaunchOptions | 'help' {
+/**
+ * Parses `trackside run` arguments (and the environment's TRACKSIDE_SYSTEM_METRICS_INTERVAL);
+ * throws CliError (exit code 2) with the fix for each mistake.
+ */
+export function parseRunArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): LaunchOptions | 'help' {
   const separator = args.indexOf('--');
   const own = separator >= 0 ? args.slice(0, separator) : [...args];
   if (own.includes('--help') || own.includes('-h')) return 'help';
@@ -56,6 +64,8 @@ export function parseRunArgs(args: readonly string[]): LaunchOptions | 'help' {
   const params: Record<string, ParamValue> = {};
   const patterns: MetricPattern[] = [];
   const options: LaunchOptions = { command, params, metricPatterns: patterns };
+  const interval = systemMetricsIntervalMs(env);
+  if (interval !== undefined) options.systemMetricsIntervalMs = interval;
   for (let i = 0; i < own.length; i++) {
     const raw = own[i] ?? '';
     const eq = raw.indexOf('=');

@@ -4,14 +4,14 @@ import { delimiter } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { pythonClientDir } from '../clients/python-client-dir';
-import { ClientMetricKeys } from './client-metric-keys';
 import type { EventAppender } from './folder';
-import { OutputLineSplitter } from './output-lines';
 import { PROTOCOL_VERSION } from './folder-layout';
-import type { RunEvent, RunStatus } from './protocol';
+import { OutputMetrics } from './output-metrics';
+import type { RunStatus } from './protocol';
 import { outcomeOf, type RunOutcome } from './run-outcome';
 import { beginRun, type RunSetupOptions, type StartingRun } from './run-setup';
-import { StdoutMetricParser, type MetricPattern } from './stdout-metrics';
+import type { MetricPattern } from './stdout-metrics';
+import { DEFAULT_SYSTEM_METRICS_INTERVAL_MS, SystemMetricsSampler } from './system-metrics';
 
 /**
  * The launcher: one tracked run of one command, for the CLI, the editor's task and Slurm jobs
@@ -31,6 +31,11 @@ export interface LaunchOptions extends RunSetupOptions {
   forwardSignals?: boolean;
   /** Called once the command is running (not called when it could not start). */
   onStarted?: (run: StartedRun) => void;
+  /**
+   * How often CPU, memory and GPU use of the command's process tree are recorded as `sys/…`
+   * metrics, in milliseconds (default 5000; 0 turns sampling off).
+   */
+  systemMetricsIntervalMs?: number;
 }
 
 export interface StartedRun {
@@ -46,8 +51,6 @@ export interface LaunchResult extends RunOutcome {
   runDir: string;
 }
 
-/** How long parsed points wait for a client line with the same key (see ClientMetricKeys). */
-const PARSED_FLUSH_MS = 200;
 /** A second Ctrl-C within this window kills the process group. */
 const SECOND_INTERRUPT_MS = 3000;
 /** After the command exits, how long its output pipes may stay open (held by an orphaned grandchild). */
@@ -77,9 +80,10 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   });
 
   const [program = '', ...args] = options.command;
+  const env = childEnvironment(options.env ?? process.env, clientDir, run.folder.dir, run.id, run.workspaceRoot);
   const child = spawn(program, args, {
     cwd: run.cwd,
-    env: childEnvironment(options.env ?? process.env, clientDir, run.folder.dir, run.id, run.workspaceRoot),
+    env,
     detached: true,
     // A child in its own process group that reads the terminal would be stopped (SIGTTIN), so an
     // interactive stdin is not passed on; piped stdin (CI, `echo … |`) is.
@@ -104,12 +108,11 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     }
   };
   const pipe = (stream: NodeJS.ReadableStream, echo: Writable, isErr: boolean): Promise<void> => {
-    const splitter = new OutputLineSplitter();
+    // Bytes go to the terminal and output.log unchanged; the parser gets lines and bar redraws.
+    const reader = metrics.stream();
     const onLines = (lines: string[]): void => {
-      for (const line of lines) {
-        if (isErr && line.trim()) lastErrorLine = line.trim().slice(0, 500);
-        metrics.parse(line);
-      }
+      if (!isErr) return;
+      for (const line of lines) if (line.trim()) lastErrorLine = line.trim().slice(0, 500);
     };
     stream.on('data', (chunk: Buffer) => {
       logOutput(chunk);
@@ -117,12 +120,12 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
         stream.pause();
         echo.once('drain', () => stream.resume());
       }
-      onLines(splitter.push(chunk));
+      onLines(reader.push(chunk));
     });
     // finished() also settles for a stream that already ended before this listener existed.
     return finished(stream).then(
-      () => onLines(splitter.end()),
-      () => onLines(splitter.end()),
+      () => onLines(reader.end()),
+      () => onLines(reader.end()),
     );
   };
   const drained = Promise.all([
@@ -166,8 +169,10 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     pid,
     interrupt: (signal = 'SIGINT') => forwarder.forward(signal),
   });
+  const sampler = startSystemMetrics(options.systemMetricsIntervalMs, pid, env, events);
 
   const [code, signal] = await exited;
+  sampler?.stop();
   let drainTimer: NodeJS.Timeout | undefined;
   await Promise.race([drained, new Promise((resolve) => (drainTimer = setTimeout(resolve, OUTPUT_DRAIN_MS)))]);
   clearTimeout(drainTimer);
@@ -221,6 +226,18 @@ async function recordArgvInputs(run: StartingRun, events: EventAppender): Promis
   }
 }
 
+function startSystemMetrics(
+  intervalMs = DEFAULT_SYSTEM_METRICS_INTERVAL_MS,
+  pid: number,
+  env: NodeJS.ProcessEnv,
+  events: EventAppender,
+): SystemMetricsSampler | null {
+  if (!(intervalMs > 0) || !pid) return null;
+  const sampler = new SystemMetricsSampler({ pid, intervalMs, env, write: (metrics) => events.appendAll(metrics) });
+  sampler.start();
+  return sampler;
+}
+
 function started(child: ChildProcess): Promise<NodeJS.ErrnoException | null> {
   return new Promise((resolve) => {
     child.once('spawn', () => resolve(null));
@@ -244,60 +261,6 @@ function childEnvironment(
     PYTHONUNBUFFERED: '1',
     PYTHONPATH: base.PYTHONPATH ? `${clientDir}${delimiter}${base.PYTHONPATH}` : clientDir,
   };
-}
-
-/** Turns output lines into metric events, holding them briefly so client-logged keys win. */
-class OutputMetrics {
-  private readonly parser: StdoutMetricParser | null;
-  private readonly clientKeys: ClientMetricKeys;
-  private pending: RunEvent[] = [];
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private readonly events: EventAppender,
-    eventsPath: string,
-    options: LaunchOptions,
-  ) {
-    this.parser = options.parseOutput === false ? null : new StdoutMetricParser(options.metricPatterns ?? []);
-    this.clientKeys = new ClientMetricKeys(eventsPath);
-  }
-
-  parse(line: string): void {
-    if (!this.parser) return;
-    const found = this.parser.parseLine(line);
-    if (found.length === 0) return;
-    const ts = Date.now() / 1000;
-    for (const metric of found) {
-      this.pending.push({
-        type: 'metric',
-        key: metric.key,
-        value: metric.value,
-        step: metric.step,
-        ts,
-        source: 'stdout',
-      });
-    }
-    this.timer ??= setTimeout(() => this.flush(), PARSED_FLUSH_MS);
-  }
-
-  private flush(): void {
-    this.timer = null;
-    if (this.pending.length === 0) return;
-    try {
-      this.clientKeys.refresh();
-    } catch {
-      // Unreadable events file: keep the parsed points rather than lose them (worst case a duplicate).
-    }
-    const kept = this.pending.filter((event) => event.type !== 'metric' || !this.clientKeys.has(event.key));
-    this.pending = [];
-    this.events.appendAll(kept);
-  }
-
-  finish(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.flush();
-    this.events.close();
-  }
 }
 
 /**

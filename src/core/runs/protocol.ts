@@ -98,6 +98,12 @@ export const MetricEventSchema = z.object({
   ts: z.number(),
   /** `stdout` when the launcher parsed the value from the script's output; absent when a client logged it. */
   source: z.enum(['client', 'stdout']).optional(),
+  /**
+   * The name as the script printed it, when the key normalises it (`Validation score` for the key
+   * `validation_score`). Optional, so older readers, which drop fields they do not know, read the
+   * same point.
+   */
+  label: z.string().min(1).max(250).optional(),
 });
 export const ParamsEventSchema = z.object({
   type: z.literal('params'),

@@ -91,7 +91,19 @@ export class TracksideRun {
   }
 
   logMetrics(metrics: Record<string, MetricValue>, step?: number | null): void {
-    for (const [key, value] of Object.entries(metrics)) this.logMetric(key, value, step);
+    let entries: Array<[string, MetricValue]>;
+    try {
+      entries = Object.entries(metrics);
+    } catch (error) {
+      warnOnce('log metrics', error);
+      return;
+    }
+    for (const [key, value] of entries) this.logMetric(key, value, step);
+  }
+
+  /** `run.log({ loss: 0.5 }, 3)`: the W&B habit, the same as logMetrics. */
+  log(metrics: Record<string, MetricValue>, step?: number | null): void {
+    this.logMetrics(metrics, step);
   }
 
   logParams(params: Record<string, unknown>): void {
@@ -282,7 +294,18 @@ export function startRun(options: StartRunOptions = {}): TracksideRun {
   return active;
 }
 
+/**
+ * The run being logged into, or null outside a run: inside `trackside run` that is the launcher's
+ * run; otherwise the run startRun() or the first logging call created, until it ends. Asking
+ * never creates a run.
+ */
 export function activeRun(): TracksideRun | null {
+  active ??= attachLaunchedRun();
+  return active;
+}
+
+/** The run a logging call writes into, started on the first call; null when none can be had. */
+function currentRun(): TracksideRun | null {
   try {
     return active ?? startRun();
   } catch (error) {
@@ -296,33 +319,38 @@ export function endRun(status: RunStatusValue = 'finished'): void {
 }
 
 export function logMetric(key: string, value: MetricValue, step?: number | null): void {
-  activeRun()?.logMetric(key, value, step);
+  currentRun()?.logMetric(key, value, step);
 }
 
 export function logMetrics(metrics: Record<string, MetricValue>, step?: number | null): void {
-  activeRun()?.logMetrics(metrics, step);
+  currentRun()?.logMetrics(metrics, step);
+}
+
+/** `log({ loss: 0.5 }, 3)`: the W&B habit, the same as logMetrics. */
+export function log(metrics: Record<string, MetricValue>, step?: number | null): void {
+  currentRun()?.log(metrics, step);
 }
 
 export function logParam(key: string, value: unknown): void {
-  activeRun()?.logParam(key, value);
+  currentRun()?.logParam(key, value);
 }
 
 export function logParams(params: Record<string, unknown>): void {
-  activeRun()?.logParams(params);
+  currentRun()?.logParams(params);
 }
 
 export function setTag(key: string, value: unknown): void {
-  activeRun()?.setTag(key, value);
+  currentRun()?.setTag(key, value);
 }
 
 export async function logArtifact(path: string, options: { kind?: ArtifactKind; name?: string } = {}): Promise<void> {
-  await activeRun()?.logArtifact(path, options);
+  await currentRun()?.logArtifact(path, options);
 }
 
 export async function logInput(path: string, options: { kind?: ArtifactKind; name?: string } = {}): Promise<void> {
-  await activeRun()?.logInput(path, options);
+  await currentRun()?.logInput(path, options);
 }
 
 export async function logModel(path: string, name?: string): Promise<void> {
-  await activeRun()?.logModel(path, name);
+  await currentRun()?.logModel(path, name);
 }

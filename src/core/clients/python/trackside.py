@@ -138,6 +138,29 @@ def _metric_key(key):
     return key
 
 
+_LOG_OPTIONS = ("commit", "sync")  # W&B's options of wandb.log(), accepted and ignored: they are no metrics
+
+
+def _log_values(data, keywords):
+    """The metrics of a log() call: a mapping (nested ones flattened to `a/b` keys) and keywords."""
+    values = {}
+
+    def flatten(mapping, prefix):
+        for key, value in mapping.items():
+            name = "%s/%s" % (prefix, key) if prefix else str(key)
+            if isinstance(value, dict):
+                flatten(value, name)
+            else:
+                values[name] = value
+
+    if data is not None:
+        if not hasattr(data, "items"):
+            raise TypeError("log() takes a dict of metrics or keyword arguments, got %s" % type(data).__name__)
+        flatten(dict(data.items()), "")
+    flatten({k: v for k, v in keywords.items() if k not in _LOG_OPTIONS}, "")
+    return values
+
+
 # ---------------------------------------------------------------- files
 
 
@@ -784,8 +807,16 @@ class Run:
     def log_model(self, path, name=None):
         self.log_artifact(path, kind="model", name=name, role="output")
 
-    def log(self, step=None, **metrics):
-        self.log_metrics(metrics, step=step)
+    def log(self, data=None, step=None, **metrics):
+        """`run.log({"loss": 0.5}, step=3)` as in W&B, or `run.log(loss=0.5, step=3)`."""
+        if step is None and isinstance(data, int) and not isinstance(data, bool):
+            data, step = None, data  # the step given first, as `log(step=None, **metrics)` once took it
+        try:
+            values = _log_values(data, metrics)
+        except Exception as error:
+            _warn("log metrics", error)
+            return
+        self.log_metrics(values, step=step)
 
     def _relative(self, absolute):
         try:
@@ -956,11 +987,17 @@ def start_run(experiment=None, name=None, params=None):
 
 
 def active_run():
-    """The current run, starting one if none is active yet."""
+    """The run being logged into, or None outside a run (as MLflow's `active_run()`): inside
+    `trackside run` that is the launcher's run; otherwise the run that start_run() or the first
+    logging call created, until it ends. Asking never creates a run."""
+    global _active
     with _state_lock:
         if _active is not None and not _active._ended:
             return _active
-        return start_run()
+        launched = _attach_launched_run()
+        if launched is not None:
+            _active = launched
+        return launched
 
 
 def end_run(status="finished"):
@@ -971,8 +1008,9 @@ def end_run(status="finished"):
 
 
 def _run_or_none():
+    """The run a logging call writes into, started on the first call; None if none can be had."""
     try:
-        return active_run()
+        return start_run()
     except Exception:
         return None
 
@@ -989,9 +1027,12 @@ def log_metrics(metrics, step=None):
         run.log_metrics(metrics, step)
 
 
-def log(step=None, **metrics):
-    """Shorthand: `ts.log(loss=0.3, acc=0.9, step=10)`."""
-    log_metrics(metrics, step)
+def log(data=None, step=None, **metrics):
+    """Shorthand: `ts.log({"loss": 0.3, "acc": 0.9}, step=10)` (the W&B habit; nested dicts give
+    `train/loss` keys) or `ts.log(loss=0.3, acc=0.9, step=10)`."""
+    run = _run_or_none()
+    if run is not None:
+        run.log(data, step=step, **metrics)
 
 
 def log_param(key, value):
