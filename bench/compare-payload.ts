@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyEventChunk, insertRunRow } from '../src/core/runs/ingest-rows';
+import { applyEventChunk, insertRunRow } from '../src/core/store/run-rows';
 import type { RunEvent } from '../src/core/runs/protocol';
 import { IndexStore } from '../src/core/store/database';
-import { getComparison } from '../src/core/store/queries-detail';
+import { getComparison } from '../src/core/store/comparison';
 import { TempWorkspace } from '../test/fixtures/run-folder-builder';
 import { medianMs, ratioOf, type BenchResult } from './result';
 

@@ -6,7 +6,7 @@ import { launchChromium } from '../test/e2e/harness/chromium';
 import { CodeServer } from '../test/e2e/harness/code-server';
 import { repoRoot } from '../test/e2e/harness/paths';
 import { IndexStore } from '../src/core/store/database';
-import { listExperiments, queryRuns, summariesForRuns } from '../src/core/store/queries-runs';
+import { listExperiments, queryRuns, summariesForRuns } from '../src/core/store/runs';
 import { medianMs, ratioOf, type BenchResult } from './result';
 
 const RUNS = 100_000;

@@ -2,7 +2,7 @@
 // `node --import tsx bench/ingest-child.ts <workspace>` prints one JSON line.
 import { ingestAll } from '../src/core/runs/ingest';
 import { IndexStore } from '../src/core/store/database';
-import { indexCounts } from '../src/core/store/queries-counts';
+import { indexCounts } from '../src/core/store/maintenance';
 
 async function main(): Promise<void> {
   const workspace = process.argv[2];

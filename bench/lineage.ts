@@ -6,7 +6,7 @@ import type { LineageGraph } from '../src/core/lineage/graph';
 import { loadLineageGraph } from '../src/core/lineage/load-graph';
 import { JOURNAL_VERSION, MODELS_JOURNAL, journalPath, type ModelEvent } from '../src/core/models/journal';
 import { syncJournals } from '../src/core/models/journal-sync';
-import { applyEventChunk, insertRunRow } from '../src/core/runs/ingest-rows';
+import { applyEventChunk, insertRunRow } from '../src/core/store/run-rows';
 import { PROTOCOL_VERSION, type RunEvent, type RunInfo } from '../src/core/runs/protocol';
 import { IndexStore } from '../src/core/store/database';
 import type { LineageNodeView, LineageNotification } from '../src/protocol/lineage';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ingestAll, type IngestAllResult } from '../core/runs/ingest';
+import type { IngestAllResult } from '../core/runs/ingest';
+import { catchUp } from '../core/workspace/workspace';
 import { IndexStore } from '../core/store/database';
 import { findExistingWorkspaceRoot } from '../core/runs/workspace';
 import { TRACKSIDE_DIR } from '../core/runs/protocol';
@@ -27,13 +28,13 @@ export function openIndex(workspaceRoot: string): IndexStore {
 }
 
 /**
- * Opens the workspace index and catches it up with the run folders first, so every command
- * answers from the current state even when no editor is watching.
+ * Opens the workspace index and catches it up with the run folders and journals first, so every
+ * command answers from the current state even when no editor is watching.
  */
 export async function openCurrentIndex(workspaceRoot: string): Promise<{ store: IndexStore; ingest: IngestAllResult }> {
   const store = openIndex(workspaceRoot);
   try {
-    const ingest = await ingestAll(store, workspaceRoot);
+    const ingest = await catchUp(store, workspaceRoot);
     return { store, ingest };
   } catch (error) {
     store.close();

@@ -1,39 +1,33 @@
 import * as vscode from 'vscode';
+import { queryRuns } from '../core/store/runs';
 import { registerCommand } from './command-registry';
 import { registerCompareCommands } from './compare/commands';
+import { registerComputeFeature } from './compute/compute-feature';
 import { registerDeployFeature } from './deploy/commands';
-import { IndexService } from './index/index-service';
 import { checkSqliteRuntime } from './index/sqlite-runtime';
-import { registerLineageFeature } from './lineage/commands';
-import type { IndexDeps } from './lineage/deps';
 import { MetricDecorations } from './inline/metric-decorations';
 import { RunCodeLensProvider } from './inline/run-codelens';
-import { LatestRunPanel } from './metrics/panel';
+import { registerLineageFeature } from './lineage/commands';
 import { registerModelsFeature } from './models/commands';
+import { RefusedError } from './refusal';
 import { registerRegistryFeature } from './registry/commands';
 import { RunCommands } from './runs/commands';
-import { registerSidebarCommands } from './sidebar/commands';
+import { registerRunActions } from './runs/run-commands';
+import type { Services } from './services';
+import { Settings } from './settings';
+import { registerExperimentsViewCommands } from './sidebar/commands';
 import { RunListSettings } from './sidebar/list-settings';
 import { ExperimentsTreeProvider, type ExperimentsNode } from './sidebar/tree';
 import { RunStatusReporter } from './status/run-status';
-import { registerComputeFeature } from './sweeps/compute-feature';
-
-/** Services with an async shutdown (watchers, the index); awaited in deactivate(). */
-interface AsyncClosable {
-  close(): Promise<void>;
-}
-
-function setting<T>(key: string, fallback: T): T {
-  return vscode.workspace.getConfiguration('trackside').get<T>(key, fallback);
-}
+import { Folders } from './workspace/folders';
 
 /**
  * The composition root: builds every service once, hands each what it needs, and owns their
- * disposal. activate() only constructs and registers; the index opens on first use.
+ * disposal. activate() only constructs and registers; each folder's index opens on first use.
  */
 class Trackside implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly closables: AsyncClosable[] = [];
+  private readonly closables: { close(): Promise<void> }[] = [];
   readonly log: vscode.LogOutputChannel;
 
   constructor(private readonly context: vscode.ExtensionContext) {
@@ -42,112 +36,66 @@ class Trackside implements vscode.Disposable {
   }
 
   start(): void {
-    const { extensionUri } = this.context;
-    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    const index = root ? new IndexService(root, this.log) : undefined;
-    if (index) this.closables.push(index);
-    const runs = new RunCommands(extensionUri, () => index);
+    const folders = new Folders(this.log);
+    this.closables.push(folders);
+    const services: Services = {
+      extensionUri: this.context.extensionUri,
+      log: this.log,
+      folders,
+      settings: new Settings(),
+      secrets: this.context.secrets,
+    };
+    const runs = new RunCommands(services);
+    const compare = registerCompareCommands(services);
+    const models = registerModelsFeature(services);
     this.disposables.push(
       registerCommand('trackside.runCurrentFile', this.log, (uri?: vscode.Uri) => runs.runFile(uri)),
       registerCommand('trackside.runWithParameters', this.log, (uri?: vscode.Uri) => runs.runFileWithParams(uri)),
-      registerCommand('trackside.showLatestRun', this.log, () => {
-        LatestRunPanel.show(extensionUri, root, this.log);
-      }),
+      registerCommand('trackside.showLatestRun', this.log, () => openLatestRun(services)),
       registerCommand('trackside.showLog', this.log, () => this.log.show()),
-      { dispose: () => LatestRunPanel.disposeCurrent() },
+      compare.disposable,
+      models,
+      registerLineageFeature(services, models),
+      registerDeployFeature(services),
+      registerRegistryFeature(services),
     );
-    const compare = registerCompareCommands({
-      extensionUri,
-      log: this.log,
-      workspaceRoot: () => root,
-      index: async () => {
-        if (!index) throw new Error('Open a folder to see its runs.');
-        return index.store();
-      },
-      onRunsChanged: (listener) => {
-        const subscription = index?.onDidChange(listener);
-        return () => subscription?.dispose();
-      },
-    });
-    this.disposables.push(compare.disposable);
-    // Models view and lineage (issue 6): both read the shared index.
-    const indexDeps: IndexDeps = {
-      extensionUri,
-      log: this.log,
-      workspaceRoot: () => root,
-      index: async () => {
-        if (!index) throw new Error('Open a folder to see its runs.');
-        return index.store();
-      },
-      onIndexChanged: (listener) => {
-        const subscription = index?.onDidChange(() => listener());
-        return () => subscription?.dispose();
-      },
-    };
-    const models = registerModelsFeature(indexDeps);
-    this.disposables.push(models, registerLineageFeature({ ...indexDeps, models }));
-    // ── Deployments (issue 8): "Deploy…" on a pushed version, the Deployments view and its actions
-    // (test request, logs, roll back, undeploy); targets come from the trackside.targets setting. ──
-    this.disposables.push(registerDeployFeature(indexDeps));
-    // ── end of deployments ──
-    // ── Registries and pushes (issue 7): "Push…" on a model version, "Add Registry…"; credentials
-    // live only in SecretStorage. ──
-    this.disposables.push(registerRegistryFeature({ ...indexDeps, secrets: () => this.context.secrets }));
-    // ── end of registries and pushes ──
-    if (index) this.startWorkspaceFeatures(index, runs, compare.controller);
-    setImmediate(() => checkSqliteRuntime(this.log));
-  }
 
-  private startWorkspaceFeatures(
-    index: IndexService,
-    runs: RunCommands,
-    compare: ReturnType<typeof registerCompareCommands>['controller'],
-  ): void {
-    const settings = new RunListSettings(this.context.workspaceState);
-    const tree = new ExperimentsTreeProvider(index, settings);
+    const listSettings = new RunListSettings(this.context.workspaceState);
+    const tree = new ExperimentsTreeProvider(folders, listSettings);
     const view = vscode.window.createTreeView<ExperimentsNode>('trackside.experiments', {
       treeDataProvider: tree,
       canSelectMany: true,
       showCollapseAll: true,
     });
-    view.description = settings.describeFilter() || undefined;
-    // ── Queue, sweeps and Slurm (issue 9): one queue runner and one Slurm monitor per workspace,
-    // sweep groups in the Experiments view; Stop on a Slurm run goes through scancel. ──
-    const compute = registerComputeFeature({
-      extensionUri: this.context.extensionUri,
-      log: this.log,
-      index,
-      tree,
-      view,
-    });
-    this.disposables.push(compute);
+    view.description = listSettings.describeFilter() || undefined;
+    // Queue, sweeps and Slurm: one queue runner and one Slurm monitor per folder, sweep groups in
+    // the Experiments view; Stop on a Slurm run goes through scancel.
+    const compute = registerComputeFeature(services, tree, view);
     this.closables.push(compute);
-    // ── end of queue, sweeps and Slurm ──
-    const primaryMetric = (experiment: string) => settings.primaryMetric(experiment);
+    const primaryMetric = (experiment: string) => listSettings.primaryMetric(experiment);
     this.disposables.push(
+      compute,
       tree,
       view,
-      index.onDidChange(() => tree.scheduleRefresh()),
+      folders.onDidChangeRuns(() => tree.scheduleRefresh()),
+      folders.onDidChangeFolders(() => tree.refresh()),
       view.onDidChangeSelection((e) =>
-        compare.setSelection(e.selection.flatMap((n) => (n.kind === 'run' ? [n.runId] : []))),
+        compare.controller.setSelection(e.selection.flatMap((n) => (n.kind === 'run' ? [n.runId] : []))),
       ),
-      compare.onDidChangeSelection(async (ids) => {
+      compare.controller.onDidChangeSelection(async (ids) => {
         const node = ids[0] ? tree.runNode(ids[0]) : undefined;
         if (node && view.visible) await view.reveal(node, { select: true, focus: false });
       }),
-      ...registerSidebarCommands({ index, tree, view, settings, runs, log: this.log, stopElsewhere: compute.stopRun }),
+      ...registerExperimentsViewCommands(services, { tree, view, listSettings }),
+      ...registerRunActions(services, { tree, view, listSettings, runs, stopElsewhere: compute.stopRun }),
       vscode.languages.registerCodeLensProvider(
         [{ language: 'python', scheme: 'file' }],
-        new RunCodeLensProvider(index, primaryMetric),
+        new RunCodeLensProvider(folders, primaryMetric),
       ),
-      new MetricDecorations(index, () => setting('inlineCharts.enabled', true)),
-      new RunStatusReporter({
-        index,
-        primaryMetric,
-        notificationsEnabled: () => setting('notifications.runEnded', true),
-        log: this.log,
-      }),
+      new MetricDecorations(folders, services.settings),
+      new RunStatusReporter({ folders, settings: services.settings, primaryMetric, log: this.log }),
     );
+    setImmediate(() => checkSqliteRuntime(this.log));
   }
 
   dispose(): void {
@@ -158,6 +106,19 @@ class Trackside implements vscode.Disposable {
     this.dispose();
     await Promise.allSettled(this.closables.splice(0).map((c) => c.close()));
   }
+}
+
+/** "Show Latest Run Metrics": the run view of the newest run of any folder. */
+async function openLatestRun(services: Services): Promise<void> {
+  let newest: { id: string; createdAt: string } | undefined;
+  for (const folder of services.folders.withRuns()) {
+    const [run] = queryRuns(await folder.store(), { limit: 1 }).rows;
+    if (run && (!newest || run.createdAt > newest.createdAt)) newest = run;
+  }
+  if (!newest) {
+    throw new RefusedError('no-runs', 'No runs in this workspace yet: run a training script with tracking first.');
+  }
+  await vscode.commands.executeCommand('trackside.openRun', newest.id);
 }
 
 let trackside: Trackside | undefined;

@@ -11,7 +11,7 @@ import { toCsv } from '../../src/core/compare/export-table';
 import { buildCompareTable, type CompareTable } from '../../src/core/compare/table';
 import { PROTOCOL_VERSION, RUNS_DIR, RunFile, TRACKSIDE_DIR } from '../../src/core/runs/protocol';
 import { IndexStore } from '../../src/core/store/database';
-import { getComparison } from '../../src/core/store/queries-detail';
+import { getComparison } from '../../src/core/store/comparison';
 import { decayingCurve, writeFinishedRun } from './fixtures/run-folder';
 import { copyDemoWorkspace } from './fixtures/workspace';
 import { ConsoleLog } from './harness/chromium';

@@ -88,7 +88,7 @@ async function trainRegisterAndPush(args: readonly string[], tag: string): Promi
     .find((e): e is ArtifactEvent => e.type === 'artifact' && e.kind === 'model');
   assert.ok(model, 'the demo logged its model');
   const path = join(workspace.path, model.path);
-  const models = new ModelRegistry(workspace.path, null);
+  const models = new ModelRegistry(workspace.path);
   const version = await models.register({ runId, artifactPath: model.path });
   const pushed = await pushModel(
     { path, name: version.name, version: String(version.version), runId },

@@ -55,7 +55,7 @@ const suite = workbenchSuite('push', async () => {
     .find((e): e is ArtifactEvent => e.type === 'artifact' && e.kind === 'model');
   assert.ok(runId && model, 'the demo run logged its model');
   // Registering and aliasing are covered by the lineage journey; here they only set the stage.
-  const models = new ModelRegistry(workspace.path, null);
+  const models = new ModelRegistry(workspace.path);
   const registered = await models.register({ runId, artifactPath: model.path });
   assert.equal(registered.name, MODEL);
   await models.setAlias(MODEL, 'champion', registered.version);

@@ -3,7 +3,7 @@ import type { Spec as VegaSpec } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { themeConfig } from '../shared/vega-chart';
 import type { ParallelAxis, ParallelPoint, ScatterPoint } from '../../src/core/compare/param-plots';
-import type { XAxis } from '../../src/core/compare/series';
+import type { XAxis } from '../../src/core/store/metric-series';
 
 /**
  * vega-lite specs of the compare charts. Data arrives shaped by the host (downsampled, smoothed,

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { XAxis } from '../../src/core/compare/series';
+import type { XAxis } from '../../src/core/store/metric-series';
 import type { CompareViewState } from '../../src/protocol/compare';
 import type { AppContext } from './app-context';
 import './metric-chart';

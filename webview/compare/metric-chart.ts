@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import type { Result } from 'vega-embed';
-import type { XAxis } from '../../src/core/compare/series';
+import type { XAxis } from '../../src/core/store/metric-series';
 import type { CompareCommand, CompareNotification } from '../../src/protocol/compare';
 import { drawChart } from '../shared/vega-chart';
 import { LINES_DATA, bandsSpec, leanVegaSpec, overlaySpec, type BandDatum, type LinePoint } from './chart-specs';

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
 import { openCurrentIndex, parseCommandArgs, reportInvalidRuns, resolveWorkspace } from '../workspace-index';
-import { comparedParams, getComparison, type ComparisonPayload } from '../../core/store/queries-detail';
-import { allRunIds, summariesForRuns, type ParamEntry, type SummaryEntry } from '../../core/store/queries-runs';
+import { comparedParams, getComparison, type ComparisonPayload } from '../../core/store/comparison';
+import { allRunIds, summariesForRuns, type ParamEntry, type SummaryEntry } from '../../core/store/runs';
 
 const USAGE = `Usage: trackside export [--format csv|json] [--experiment <name>] [-o <file>] [--workspace <path>]
 

@@ -11,7 +11,7 @@ import {
   START_A_RUN,
 } from '../workspace-index';
 import { RunStatusValue } from '../../core/runs/protocol';
-import { queryRuns, summariesForRuns, type SummaryEntry } from '../../core/store/queries-runs';
+import { queryRuns, summariesForRuns, type SummaryEntry } from '../../core/store/runs';
 
 const USAGE = `Usage: trackside ls [options]
 

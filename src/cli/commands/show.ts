@@ -9,8 +9,8 @@ import {
   reportInvalidRuns,
   resolveWorkspace,
 } from '../workspace-index';
-import { getRunDetail, type RunDetail } from '../../core/store/queries-detail';
-import { resolveRunId } from '../../core/store/queries-runs';
+import { getRunDetail, type RunDetail } from '../../core/store/run-detail';
+import { resolveRunId } from '../../core/store/runs';
 
 const USAGE = `Usage: trackside show <run id or unique prefix> [--json] [--workspace <path>]
 

@@ -1,11 +1,12 @@
 import { lttb } from '../metrics/downsample';
 import type { IndexStore } from '../store/database';
-import { getComparison } from '../store/queries-detail';
+import { getComparison } from '../store/comparison';
 import { meanStdBands, type BandPoint, type GroupedSeries } from './bands';
-import { readSeriesColumns } from './queries';
+import { readSeriesColumns } from '../store/metric-series';
 import { SeriesCache } from './series-cache';
-import { bucketedLine } from './series-sql';
-import { EmaCursor, SmoothedLine, smoothedPoints, windowed, type SeriesView, type XAxis } from './series';
+import { bucketedLine } from '../store/metric-series';
+import { EmaCursor, SmoothedLine, smoothedPoints, windowed, type SeriesView } from './series';
+import { type XAxis } from '../store/metric-series';
 import { buildCompareTable, type CompareRow, type CompareTable } from './table';
 
 /**

@@ -1,5 +1,5 @@
 import type { IndexStore } from '../store/database';
-import { readSeriesColumns, type SeriesColumns } from './queries';
+import { readSeriesColumns, type SeriesColumns } from '../store/metric-series';
 
 /**
  * Raw series the compare panel has read, kept so that zooming, re-smoothing or switching the x axis

@@ -1,14 +1,11 @@
 import { lttb } from '../metrics/downsample';
-import type { SeriesColumns } from './queries';
+import type { SeriesColumns, ShapedSeries, XAxis } from '../store/metric-series';
 
 /**
  * Turns a metric series from the index into what one chart line draws: x on the chosen axis,
  * EMA-smoothed over the whole series (so zooming never changes the curve), cut to the visible x
  * range and downsampled to about one point per pixel. Vega then only draws.
  */
-
-/** step: the logged step; wall: wall-clock time (ms since the epoch); relative: seconds since the run started. */
-export type XAxis = 'step' | 'wall' | 'relative';
 
 export interface SeriesView {
   axis: XAxis;
@@ -18,14 +15,6 @@ export interface SeriesView {
   maxPoints: number;
   /** Only this x range (a zoomed chart), with one point beyond each end so lines reach the edges. */
   domain?: readonly [number, number] | null;
-}
-
-export interface ShapedSeries {
-  x: number[];
-  y: number[];
-  /** Finite points of the series in the shown range, before downsampling. */
-  total: number;
-  downsampled: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ComparisonPayload } from '../store/queries-detail';
+import type { ComparisonPayload } from '../store/comparison';
 
 /**
  * The compare table as plain data: one row per run, params and metric summaries aligned with the

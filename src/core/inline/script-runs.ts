@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { basename } from 'node:path';
 import type { IndexStore } from '../store/database';
-import { getRunDetail } from '../store/queries-detail';
-import { queryRuns, summariesForRuns, type RunRow, type SummaryEntry } from '../store/queries-runs';
+import { getRunDetail } from '../store/run-detail';
+import { queryRuns, summariesForRuns, type RunRow, type SummaryEntry } from '../store/runs';
 
 export interface ScriptRun {
   run: RunRow;

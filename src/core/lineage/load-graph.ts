@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { DeploymentRecord } from '../deploy/records';
 import type { IndexStore } from '../store/database';
+import { lineageRows, type LineageArtifactKind } from '../store/lineage';
 import { LineageGraph, nodeId, type DataNode, type ModelVersionNode } from './graph';
 
 /** The tag a reproduced run carries, naming the run it reproduces (see src/core/reproduce). */
@@ -8,42 +9,13 @@ export const DERIVED_FROM_TAG = 'trackside.derived_from';
 /** A deployment record label naming the model version it serves, `name@version`. */
 export const DEPLOYMENT_MODEL_VERSION_LABEL = 'trackside.model-version';
 
-/** pk, id, name, experiment, status, created_at, git_commit, git_dirty */
-type RunRow = [number, string, string, string, string, string, string | null, number | null];
-type ArtifactKind = 'dataset' | 'model' | 'file';
-/** run_pk, path, role, kind, sha256, size */
-type ArtifactRow = [number, string, 'input' | 'output', ArtifactKind, string | null, number | null];
-interface VersionRow {
-  name: string;
-  version: number;
-  run_id: string;
-  artifact_path: string;
-  sha256: string | null;
-}
-interface PushRow {
-  name: string;
-  version: number;
-  registry: string;
-  repository: string;
-  tag: string | null;
-  digest: string;
-}
-
 /**
  * Builds the whole lineage graph from the index (a handful of queries, each one scan) and the
  * deployment records. Runs and artifacts come in ingest order, so a data node's newest path is its last.
  */
 export function loadLineageGraph(store: IndexStore, deployments: readonly DeploymentRecord[] = []): LineageGraph {
   const graph = new LineageGraph();
-  // Rows as arrays, not objects, and artifacts in primary-key order (no sort, no join): building the
-  // objects and sorting were most of the load time on a 10,000-node graph.
-  const runs = store
-    .query(
-      `SELECT r.pk, r.id, r.name, e.name, r.status, r.created_at, r.git_commit, r.git_dirty
-       FROM runs r JOIN experiments e ON e.id = r.experiment_id ORDER BY r.pk`,
-    )
-    .raw()
-    .all() as RunRow[];
+  const { runs, versions, aliases, artifacts, derived, pushes } = lineageRows(store, DERIVED_FROM_TAG);
   const runByPk = new Map<number, { id: string; node: string }>();
   for (const [pk, id, name, experiment, status, createdAt, gitCommit, gitDirty] of runs) {
     const runNode = nodeId.run(id);
@@ -65,14 +37,6 @@ export function loadLineageGraph(store: IndexStore, deployments: readonly Deploy
     }
   }
 
-  const versions = store
-    .query('SELECT name, version, run_id, artifact_path, sha256 FROM model_versions ORDER BY name, version')
-    .all() as VersionRow[];
-  const aliases = store.query('SELECT name, alias, version FROM model_aliases ORDER BY alias').all() as {
-    name: string;
-    alias: string;
-    version: number;
-  }[];
   const versionsBySha = new Map<string, ModelVersionNode[]>();
   const versionsByRunArtifact = new Map<string, ModelVersionNode[]>();
   for (const row of versions) {
@@ -93,10 +57,6 @@ export function loadLineageGraph(store: IndexStore, deployments: readonly Deploy
     graph.addEdge(nodeId.run(row.run_id), node.id, 'registered-as');
   }
 
-  const artifacts = store
-    .query('SELECT run_pk, path, role, kind, sha256, size FROM artifacts')
-    .raw()
-    .all() as ArtifactRow[];
   for (const [runPk, path, role, kind, sha256, size] of artifacts) {
     const owner = runByPk.get(runPk);
     if (owner === undefined) continue;
@@ -116,14 +76,8 @@ export function loadLineageGraph(store: IndexStore, deployments: readonly Deploy
     graph.addEdge(dataNode(graph, path, kind, sha256, size).id, run, 'used');
   }
 
-  const derived = store
-    .query(`SELECT r.id AS run_id, t.value AS source FROM tags t JOIN runs r ON r.pk = t.run_pk WHERE t.key = ?`)
-    .all(DERIVED_FROM_TAG) as { run_id: string; source: string }[];
   for (const link of derived) graph.addEdge(nodeId.run(link.source), nodeId.run(link.run_id), 'derived-from');
 
-  const pushes = store
-    .query('SELECT name, version, registry, repository, tag, digest FROM model_pushes ORDER BY pushed_at')
-    .all() as PushRow[];
   for (const push of pushes) {
     const id = nodeId.push(push.digest);
     graph.addNode({
@@ -174,7 +128,7 @@ function addDeployment(graph: LineageGraph, record: DeploymentRecord): void {
 function dataNode(
   graph: LineageGraph,
   path: string,
-  kind: ArtifactKind,
+  kind: LineageArtifactKind,
   sha256: string | null,
   size: number | null,
 ): DataNode {

@@ -5,7 +5,6 @@ import { withFileLock } from '../queue/file-lock';
 import type { ArtifactEvent } from '../runs/protocol';
 import { readEventsFrom, runsRoot } from '../runs/reader';
 import { TRACKSIDE_DIR } from '../runs/protocol';
-import type { IndexStore } from '../store/database';
 import { workspaceActor } from './actor';
 import { ModelRegistryError } from './errors';
 import {
@@ -22,7 +21,6 @@ import {
   type ModelEvent,
   type ModelRegistered,
 } from './journal';
-import { syncJournals } from './journal-sync';
 
 export interface RegisterRequest {
   runId: string;
@@ -71,10 +69,13 @@ export class ModelRegistry {
 
   constructor(
     readonly workspaceRoot: string,
-    private readonly store: IndexStore | null,
-    actor?: () => Promise<string>,
+    private readonly options: {
+      /** Called after each change is journaled (the workspace applies it to its index). */
+      afterWrite?: () => void;
+      actor?: () => Promise<string>;
+    } = {},
   ) {
-    if (actor) this.actor = actor();
+    if (options.actor) this.actor = options.actor();
   }
 
   private whoAmI(): Promise<string> {
@@ -233,7 +234,7 @@ export class ModelRegistry {
   }
 
   private sync(): void {
-    if (this.store) syncJournals(this.store, this.workspaceRoot);
+    this.options.afterWrite?.();
   }
 
   private locked<T>(fn: (state: ModelState) => Promise<T>): Promise<T> {

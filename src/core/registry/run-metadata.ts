@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { stripUrlCredentials } from '../git/remote-url';
-import { readRunMetrics } from '../runs/latest-run';
+import { readRunMetrics } from '../runs/run-metrics';
 import { listRunIds, readEventsFrom, runsRoot } from '../runs/reader';
 import type { ParamValue } from '../runs/protocol';
 import { ModelInputError } from './errors';

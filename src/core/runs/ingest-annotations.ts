@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ANNOTATIONS_FILE, AnnotationsError, readAnnotations } from '../compare/annotations';
 import type { IndexStore } from '../store/database';
+import { applyAnnotations, storedFingerprint } from '../store/run-rows';
 import { readRunInfo } from './reader';
 
 /**
@@ -19,10 +20,7 @@ export async function ingestAnnotations(store: IndexStore, runDir: string, pk: n
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const stored = store
-    .query('SELECT fingerprint FROM ingest_offsets WHERE run_pk = ? AND file = ?')
-    .pluck()
-    .get(pk, ANNOTATIONS_FILE) as string | null | undefined;
+  const stored = storedFingerprint(store, pk, ANNOTATIONS_FILE);
   if (fingerprint === null && stored === undefined) return false;
   if (fingerprint === (stored ?? null)) return false;
   let annotations;
@@ -32,28 +30,8 @@ export async function ingestAnnotations(store: IndexStore, runDir: string, pk: n
     if (error instanceof AnnotationsError) return false;
     throw error;
   }
-  const generatedName = annotations.name ? null : (await readRunInfo(runDir)).name;
-  store.transaction(() => {
-    // A cleared note falls back to one the training process set as its `note` tag.
-    store
-      .query(
-        `UPDATE runs SET name = ?,
-             note = COALESCE(NULLIF(?, ''), (SELECT value FROM tags WHERE run_pk = ? AND key = 'note' AND source = 'run'))
-           WHERE pk = ?`,
-      )
-      .run(annotations.name ?? generatedName, annotations.note, pk, pk);
-    store.query("DELETE FROM tags WHERE run_pk = ? AND source = 'user'").run(pk);
-    const insert = store.query(
-      `INSERT INTO tags(run_pk, key, value, source) VALUES (?, ?, ?, 'user')
-         ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value, source = 'user'`,
-    );
-    for (const [key, value] of Object.entries(annotations.tags)) insert.run(pk, key, value);
-    store
-      .query(
-        `INSERT INTO ingest_offsets(run_pk, file, offset, fingerprint) VALUES (?, ?, 0, ?)
-           ON CONFLICT(run_pk, file) DO UPDATE SET fingerprint = excluded.fingerprint`,
-      )
-      .run(pk, ANNOTATIONS_FILE, fingerprint);
-  }, 'immediate');
+  // A cleared name falls back to the one the run was started with.
+  const name = annotations.name ?? (await readRunInfo(runDir)).name;
+  applyAnnotations(store, pk, { ...annotations, name }, ANNOTATIONS_FILE, fingerprint);
   return true;
 }

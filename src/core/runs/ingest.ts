@@ -4,7 +4,7 @@ import type { IndexStore } from '../store/database';
 import { RunFileError } from './errors';
 import { ingestAnnotations } from './ingest-annotations';
 import { effectiveStatus, isProcessAlive } from './ingest-status';
-import { applyEventChunk, deleteRunRows, insertRunRow, updateRunStart, writeStatus } from './ingest-rows';
+import { applyEventChunk, deleteRunRows, insertRunRow, updateRunStart, writeStatus } from '../store/run-rows';
 import { RunFile, type RunStatus } from './protocol';
 import { listRunIds, readEventsFrom, readRunInfo, readRunStatus, runsRoot } from './reader';
 

@@ -1,5 +1,5 @@
 import type { IndexStore } from '../store/database';
-import { indexCounts, type IndexCounts } from '../store/queries-counts';
+import { clearRunTables, indexCounts, type IndexCounts } from '../store/maintenance';
 import { rebuildFromJournals } from '../models/journal-sync';
 import { ingestAll, type IngestAllResult } from './ingest';
 
@@ -13,19 +13,7 @@ export async function reindex(
   store: IndexStore,
   workspaceRoot: string,
 ): Promise<{ counts: IndexCounts; ingest: IngestAllResult }> {
-  store.transaction(() => {
-    store.db.exec(`
-        DELETE FROM metrics;
-        DELETE FROM metric_summaries;
-        DELETE FROM params;
-        DELETE FROM tags;
-        DELETE FROM artifacts;
-        DELETE FROM ingest_offsets;
-        DELETE FROM runs;
-        DELETE FROM experiments;
-        DELETE FROM metric_keys;
-      `);
-  }, 'immediate');
+  clearRunTables(store);
   const ingest = await ingestAll(store, workspaceRoot);
   // Model versions, aliases and the audit log live in .trackside/*.jsonl, not in run folders.
   rebuildFromJournals(store, workspaceRoot);

@@ -6,3 +6,13 @@ const nextUlid = monotonicFactory();
 export function newRunId(now = Date.now()): string {
   return nextUlid(now);
 }
+
+/**
+ * A run id as a folder name under `.trackside/runs/`: what the launcher makes (a ULID) and what other
+ * tools may (letters, digits, `.`, `_`, `-`), never a path (`..`, `/`) or an option (`-x`).
+ */
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function isRunId(value: string): boolean {
+  return RUN_ID.test(value) && !value.includes('..');
+}

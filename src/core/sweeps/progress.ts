@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { RunStatusValue } from '../runs/protocol';
 import { readRunStatus, runsRoot } from '../runs/reader';
-import { readRunMetrics } from '../runs/latest-run';
+import { readRunMetrics } from '../runs/run-metrics';
 import { listSweepIds, readSweepRecord, type SweepRecord } from './sweep-record';
 import type { TrialValue } from './trials';
 

@@ -6,7 +6,7 @@ import { resolveColumn, type Column } from '../../core/compare/columns';
 import { CompareSession } from '../../core/compare/compare-session';
 import { exportTable } from '../../core/compare/export-table';
 import { loadRunDetail, runFolder } from '../../core/compare/run-detail';
-import type { IngestChange } from '../../core/runs/ingest-watcher';
+import type { RunsChange } from '../../core/workspace/workspace';
 import { RunFile } from '../../core/runs/protocol';
 import type { IndexStore } from '../../core/store/database';
 import { CompareCommandSchema, type CompareCommand, type CompareNotification } from '../../protocol/compare';
@@ -27,7 +27,7 @@ export interface ComparePanelContext {
   /** The workspace index, opened and caught up with the run folders. */
   index(): Promise<IndexStore>;
   /** Subscribes to ingest's change events; returns the unsubscribe function. */
-  onRunsChanged(listener: (change: IngestChange) => void): () => void;
+  onRunsChanged(listener: (change: RunsChange) => void): () => void;
   /** The panel's selection changed (the sidebar follows it). */
   selectionChanged(runIds: readonly string[]): void;
 }
@@ -48,6 +48,7 @@ export class ComparePanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly messenger: HostMessenger<CompareCommand, CompareNotification>;
   private session: CompareSession | undefined;
+  private sessionStore: IndexStore | undefined;
   private runDetailTimer: NodeJS.Timeout | undefined;
   private bandsTimer: NodeJS.Timeout | undefined;
   private bandsDelayMs = BANDS_REFRESH_MS;
@@ -116,7 +117,12 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private async sessionFor(): Promise<CompareSession> {
-    if (!this.session) this.session = new CompareSession(await this.context.index());
+    // Re-targeted to runs of another workspace folder: a session over that folder's index.
+    const store = await this.context.index();
+    if (!this.session || this.sessionStore !== store) {
+      this.session = new CompareSession(store);
+      this.sessionStore = store;
+    }
     if (this.session.currentRunIds.join() !== this.runIds.join()) this.session.setRuns(this.runIds);
     return this.session;
   }
@@ -147,7 +153,7 @@ export class ComparePanel implements vscode.Disposable {
     this.messenger.post({ type: 'runDetail', run: detail });
   }
 
-  private onRunsChanged(change: IngestChange): void {
+  private onRunsChanged(change: RunsChange): void {
     if (!this.session || this.disposed) return;
     try {
       const update = this.session.onRunsChanged(change.runIds, change.kind);

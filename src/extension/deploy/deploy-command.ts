@@ -9,6 +9,7 @@ import type { PushedVersion } from './push-pick';
 import { describeTarget, TARGETS_SETTING } from './targets-setting';
 import { servedVersion, suggestedDeploymentName } from './deployment-labels';
 import { RefusedError } from '../refusal';
+import { requireTrust } from '../trust';
 
 export const DeployCommands = {
   deploy: 'trackside.deployModel',
@@ -122,12 +123,7 @@ export async function deployPush(
   push: PushedVersion,
   showLogs: (recordId: string) => Promise<void>,
 ): Promise<DeploymentRecord | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    throw new RefusedError(
-      'untrusted',
-      'Trackside does not start model servers from a workspace in Restricted Mode. Trust this workspace to deploy.',
-    );
-  }
+  requireTrust('start model servers');
   const targets = await requireTargets(service);
   if (!targets) return undefined;
   const target = await pickTarget(targets, push);
@@ -154,17 +150,20 @@ export async function deployPush(
     return record;
   }
   const endpoint = record.endpoint ? ` at ${record.endpoint}/v2/models/${record.modelName}/infer` : '';
-  void offerNextSteps(record, `${name} is ready on ${target.name}${endpoint}.`, showLogs);
+  void offerNextSteps(service, record, `${name} is ready on ${target.name}${endpoint}.`, showLogs);
   return record;
 }
 
 async function offerNextSteps(
+  service: DeploymentService,
   record: DeploymentRecord,
   message: string,
   showLogs: (recordId: string) => Promise<void>,
 ): Promise<void> {
   const choice = await vscode.window.showInformationMessage(message, 'Send Test Request', 'Show Logs');
-  if (choice === 'Send Test Request') await vscode.commands.executeCommand(DeployCommands.sendTestRequest, record);
+  if (choice === 'Send Test Request') {
+    await vscode.commands.executeCommand(DeployCommands.sendTestRequest, { root: service.workspaceRoot, record });
+  }
   if (choice === 'Show Logs') await showLogs(record.id);
 }
 

@@ -21,16 +21,17 @@ export class DeploymentDocuments implements vscode.TextDocumentContentProvider, 
   private readonly responses = new Map<string, string>();
 
   constructor(
-    private readonly service: DeploymentService,
+    /** The service of a workspace folder, by its path. */
+    private readonly serviceOf: (root: string) => DeploymentService | undefined,
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
   /** Opens (or re-reads) the logs of a deployment. */
-  async showLogs(record: DeploymentRecord): Promise<void> {
+  async showLogs(service: DeploymentService, record: DeploymentRecord): Promise<void> {
     const uri = vscode.Uri.from({
       scheme: DEPLOYMENT_SCHEME,
       path: `/${record.target}/${record.name}.log`,
-      query: record.id,
+      query: new URLSearchParams({ id: record.id, root: service.workspaceRoot }).toString(),
     });
     this.changeEmitter.fire(uri);
     const document = await vscode.workspace.openTextDocument(uri);
@@ -58,13 +59,15 @@ export class DeploymentDocuments implements vscode.TextDocumentContentProvider, 
     const response = this.responses.get(uri.toString());
     if (response !== undefined) return response;
     if (uri.path.endsWith('.json')) return '{"expired": "this response is no longer kept: send the request again"}\n';
-    const record = this.service.store.get(uri.query);
-    if (!record)
+    const query = new URLSearchParams(uri.query);
+    const service = this.serviceOf(query.get('root') ?? '');
+    const record = service?.store.get(query.get('id') ?? '');
+    if (!service || !record)
       return 'This deployment record no longer exists (its file under .trackside/deployments/ was removed).\n';
-    return this.logsText(record);
+    return this.logsText(service, record);
   }
 
-  private async logsText(record: DeploymentRecord): Promise<string> {
+  private async logsText(service: DeploymentService, record: DeploymentRecord): Promise<string> {
     const lines = [
       `${record.name} on ${record.target} — ${servedVersion(record).label} (${shortDigest(record.digest)})`,
       `status: ${record.status}${record.endpoint ? ` · endpoint ${record.endpoint}` : ''} · updated ${record.updatedAt}`,
@@ -83,7 +86,7 @@ export class DeploymentDocuments implements vscode.TextDocumentContentProvider, 
       return `${lines.join('\n')}\n`;
     }
     try {
-      const logs = await this.service.logs(record, LOG_LINES);
+      const logs = await service.logs(record, LOG_LINES);
       lines.push(
         '',
         logs.length > 0 ? `last ${logs.length} lines, read ${new Date().toISOString()}:` : 'no log lines yet',

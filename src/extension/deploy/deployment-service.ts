@@ -8,12 +8,14 @@ import type { InstanceState } from '../../core/deploy/target';
 import { createTargets } from '../../core/deploy/target-factory';
 import type { TargetConfig } from '../../core/deploy/targets-config';
 import { DEPLOYMENT_MODEL_VERSION_LABEL } from '../../core/lineage/load-graph';
-import { ModelRegistry } from '../../core/models/model-registry';
 import { DockerConfigCredentials } from '../../core/registry/credentials';
-import type { IndexDeps } from '../lineage/deps';
+import type { IndexStore } from '../../core/store/database';
+import { listModels } from '../../core/store/models';
+import type { Settings } from '../settings';
+import type { FolderService } from '../workspace/folder-service';
 import type { PushedVersion } from './push-pick';
 import { registryUsesPlainHttp } from './registry-access';
-import { readTargetsSetting, type TargetsSettingReading } from './targets-setting';
+import type { TargetsSettingReading } from './targets-setting';
 
 /** Deployment record labels linking a deployment back to its push (lineage reads the first). */
 export const PUSH_TAG_LABEL = 'trackside.push-tag';
@@ -35,17 +37,46 @@ export class DeploymentService implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
 
   constructor(
-    private readonly deps: IndexDeps,
-    readonly workspaceRoot: string,
+    private readonly folder: FolderService,
+    private readonly settings: Settings,
+    private readonly log: vscode.LogOutputChannel,
   ) {
-    this.store = new DeploymentStore(workspaceRoot);
+    this.store = new DeploymentStore(folder.root);
     this.reloadTargets();
+  }
+
+  get workspaceRoot(): string {
+    return this.folder.root;
+  }
+
+  /** True once the folder has a `.trackside/` (only then can it hold deployments). */
+  hasRuns(): boolean {
+    return this.folder.hasRuns();
+  }
+
+  get folderName(): string {
+    return this.folder.name;
+  }
+
+  /** The folder's index (its recorded pushes are what Deploy… offers). */
+  index(): Promise<IndexStore> {
+    return this.folder.store();
+  }
+
+  /** Aliases of the folder's model versions, by `name@version`: shown beside what a deployment serves. */
+  async aliases(): Promise<Map<string, string[]>> {
+    const aliases = new Map<string, string[]>();
+    // A folder without runs has no models either, and opening its index would create .trackside/.
+    if (!this.folder.hasRuns()) return aliases;
+    for (const model of listModels(await this.folder.store())) {
+      for (const v of model.versions) aliases.set(`${v.name}@${v.version}`, v.aliases);
+    }
+    return aliases;
   }
 
   /** Reads `trackside.targets` again; returns the problems found in it. */
   reloadTargets(): string[] {
-    const raw = vscode.workspace.getConfiguration('trackside').get<unknown>('targets');
-    this.reading = readTargetsSetting(raw, this.workspaceRoot);
+    this.reading = this.settings.targets(this.workspaceRoot);
     const docker = new DockerConfigCredentials();
     this.deployer = new Deployer({
       store: this.store,
@@ -79,7 +110,7 @@ export class DeploymentService implements vscode.Disposable {
     name: string,
     options: OperationOptions,
   ): Promise<DeploymentRecord> {
-    const registries = vscode.workspace.getConfiguration('trackside').get<unknown>('registries');
+    const registries = this.settings.registries.registries;
     const labels: Record<string, string> = {
       [DEPLOYMENT_MODEL_VERSION_LABEL]: `${push.name}@${push.version}`,
       [PUSH_REPOSITORY_LABEL]: `${push.registry}/${push.repository}`,
@@ -164,15 +195,14 @@ export class DeploymentService implements vscode.Disposable {
     } finally {
       // The audit line must not hide the action's own outcome, so its failure is only logged.
       await this.writeAudit(action, `${target}/${name}`, { target, name, ...outcome! }).catch((e: unknown) =>
-        this.deps.log.error(`Could not write the audit line for ${action} ${target}/${name}`, e),
+        this.log.error(`Could not write the audit line for ${action} ${target}/${name}`, e),
       );
       this.changeEmitter.fire();
     }
   }
 
   private async writeAudit(action: string, subject: string, detail: Record<string, unknown>): Promise<void> {
-    const registry = new ModelRegistry(this.workspaceRoot, await this.deps.index());
-    await registry.audit(action, subject, detail);
+    await (await this.folder.modelRegistry()).audit(action, subject, detail);
   }
 
   dispose(): void {

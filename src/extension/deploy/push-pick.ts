@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { z } from 'zod';
 import { shortDigest } from '../../core/deploy/model-ref';
 import type { IndexStore } from '../../core/store/database';
-import { listPushes } from '../registry/push-records';
+import { listPushes } from '../../core/store/models';
 
 /** A model version as pushed to a registry: what "Deploy…" serves. */
 export const PushedVersionSchema = z.object({

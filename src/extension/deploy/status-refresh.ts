@@ -19,7 +19,6 @@ export class DeploymentStatusRefresh implements vscode.Disposable {
 
   constructor(
     private readonly view: vscode.TreeView<DeploymentsNode>,
-    private readonly service: DeploymentService,
     private readonly tree: DeploymentsTreeProvider,
     private readonly log: vscode.LogOutputChannel,
     private readonly intervalMs = STATUS_REFRESH_MS,
@@ -47,14 +46,16 @@ export class DeploymentStatusRefresh implements vscode.Disposable {
     this.running = true;
     try {
       const states = new Map<string, InstanceState>();
-      let statusChanged = false;
-      const ready = this.tree.listed().filter((r) => r.status === 'ready' && this.service.isConfigured(r.target));
+      const changed = new Set<DeploymentService>();
+      const ready = this.tree
+        .listed()
+        .filter(({ service, record }) => record.status === 'ready' && service.isConfigured(record.target));
       await Promise.all(
-        ready.map(async (record) => {
+        ready.map(async ({ service, record }) => {
           try {
-            const result = await this.service.refresh(record, this.abort.signal);
+            const result = await service.refresh(record, this.abort.signal);
             states.set(record.id, result.state);
-            if (result.record.status !== record.status) statusChanged = true;
+            if (result.record.status !== record.status) changed.add(service);
           } catch (error) {
             if (this.abort.signal.aborted) return;
             states.set(record.id, { state: 'unknown', detail: error instanceof Error ? error.message : String(error) });
@@ -64,7 +65,7 @@ export class DeploymentStatusRefresh implements vscode.Disposable {
       );
       if (this.abort.signal.aborted) return;
       this.tree.setLiveStates(states);
-      if (statusChanged) this.service.notifyChanged();
+      for (const service of changed) service.notifyChanged();
     } finally {
       this.running = false;
     }

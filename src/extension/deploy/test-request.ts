@@ -6,6 +6,8 @@ import { DeployCommands } from './deploy-command';
 
 /** Where a request document sends to: the deployment's name on its target (its newest record serves). */
 export interface RequestDestination {
+  /** The workspace folder whose records hold the deployment. */
+  root: string;
   target: string;
   name: string;
 }
@@ -31,10 +33,10 @@ export class TestRequestDocuments implements vscode.CodeLensProvider, vscode.Dis
   }
 
   /** Shows the open request document of this deployment, or opens a new prefilled one. */
-  async open(record: DeploymentRecord): Promise<void> {
+  async open(root: string, record: DeploymentRecord): Promise<void> {
     const existing = vscode.workspace.textDocuments.find((d) => {
       const to = this.destinations.get(d.uri.toString());
-      return to?.target === record.target && to.name === record.name;
+      return to?.root === root && to.target === record.target && to.name === record.name;
     });
     if (existing) {
       await vscode.window.showTextDocument(existing, { preview: false });
@@ -47,7 +49,7 @@ export class TestRequestDocuments implements vscode.CodeLensProvider, vscode.Dis
     const edit = new vscode.WorkspaceEdit();
     edit.replace(uri, new vscode.Range(0, 0, document.lineCount, 0), content);
     await vscode.workspace.applyEdit(edit);
-    this.destinations.set(document.uri.toString(), { target: record.target, name: record.name });
+    this.destinations.set(document.uri.toString(), { root, target: record.target, name: record.name });
     this.changeEmitter.fire();
     await vscode.window.showTextDocument(document, { preview: false });
   }

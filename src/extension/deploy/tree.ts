@@ -8,32 +8,36 @@ import { describeTarget, TARGETS_SETTING } from './targets-setting';
 
 export type DeploymentsNode =
   | { kind: 'problems'; problems: readonly string[] }
-  | { kind: 'target'; name: string; config: TargetConfig | undefined }
-  | { kind: 'deployment'; record: DeploymentRecord };
+  /** A workspace folder, above its deployments in a multi-root workspace. */
+  | { kind: 'folder'; root: string; name: string }
+  | { kind: 'target'; root: string; name: string; config: TargetConfig | undefined }
+  /** `root` names the workspace folder whose records hold the deployment. */
+  | { kind: 'deployment'; root: string; record: DeploymentRecord };
 
 /**
  * The Deployments view: target → deployment (the newest record of each name), with the version it
- * serves, its alias, endpoint and status. Undeployed names drop out of the list; failed ones stay,
- * showing why, until they are deployed again or undeployed.
+ * serves, its alias, endpoint and status; under one node per workspace folder when there are
+ * several (each folder keeps its own deployment records). Undeployed names drop out of the list;
+ * failed ones stay, showing why, until they are deployed again or undeployed.
  */
 export class DeploymentsTreeProvider implements vscode.TreeDataProvider<DeploymentsNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<DeploymentsNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private liveStates = new Map<string, InstanceState>();
-  private aliases = new Map<string, string[]>();
+  private readonly aliases = new Map<string, Map<string, string[]>>();
 
   constructor(
-    private readonly service: DeploymentService,
-    private readonly loadAliases: () => Promise<Map<string, string[]>>,
+    /** One service per workspace folder, in the workspace's order. */
+    private readonly services: () => readonly DeploymentService[],
   ) {}
 
   refresh(): void {
     this.changeEmitter.fire(undefined);
   }
 
-  /** The records the view lists: the newest of each name on each target, unless it was undeployed. */
-  listed(): DeploymentRecord[] {
-    return this.service.store.latestPerName().filter((r) => r.status !== 'undeployed' && r.status !== 'replaced');
+  /** The records the view lists, with their folder's service: the newest of each name on each target, unless undeployed. */
+  listed(): { service: DeploymentService; record: DeploymentRecord }[] {
+    return this.services().flatMap((service) => listedOf(service).map((record) => ({ service, record })));
   }
 
   /** Live states from the last status refresh; re-renders only when one changed. */
@@ -46,56 +50,82 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
   }
 
   async getChildren(node?: DeploymentsNode): Promise<DeploymentsNode[]> {
+    const all = this.services();
+    // In a multi-root workspace, only folders that hold runs (and so maybe deployments) are listed.
+    const services = all.length > 1 ? all.filter((s) => s.hasRuns()) : all;
     if (!node) {
-      this.aliases = await this.loadAliases().catch(() => new Map<string, string[]>());
-      const records = this.listed();
-      const names = new Set([...this.service.targets.map((t) => t.name), ...records.map((r) => r.target)]);
-      const targets: DeploymentsNode[] = [...names].map((name) => ({
-        kind: 'target',
-        name,
-        config: this.service.targets.find((t) => t.name === name),
-      }));
-      const problems = this.service.problems;
-      return problems.length > 0 ? [{ kind: 'problems', problems }, ...targets] : targets;
+      // The targets are settings of the user: their problems are told once, above every folder.
+      const problems = services[0]?.problems ?? [];
+      const top: DeploymentsNode[] =
+        all.length > 1
+          ? services.map((s) => ({ kind: 'folder', root: s.workspaceRoot, name: s.folderName }))
+          : services[0]
+            ? await this.targetsOf(services[0])
+            : [];
+      return problems.length > 0 ? [{ kind: 'problems', problems }, ...top] : top;
     }
+    const service = services.find((s) => 'root' in node && s.workspaceRoot === node.root);
+    if (!service) return [];
+    if (node.kind === 'folder') return this.targetsOf(service);
     if (node.kind === 'target') {
-      return this.listed()
+      return listedOf(service)
         .filter((r) => r.target === node.name)
         .sort((a, b) => a.name.localeCompare(b.name))
-        .map((record) => ({ kind: 'deployment', record }));
+        .map((record) => ({ kind: 'deployment', root: service.workspaceRoot, record }));
     }
     return [];
+  }
+
+  private async targetsOf(service: DeploymentService): Promise<DeploymentsNode[]> {
+    this.aliases.set(service.workspaceRoot, await service.aliases().catch(() => new Map<string, string[]>()));
+    const records = listedOf(service);
+    const names = new Set([...service.targets.map((t) => t.name), ...records.map((r) => r.target)]);
+    return [...names].map((name) => ({
+      kind: 'target',
+      root: service.workspaceRoot,
+      name,
+      config: service.targets.find((t) => t.name === name),
+    }));
   }
 
   getTreeItem(node: DeploymentsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'problems':
         return problemsItem(node.problems);
+      case 'folder': {
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `deployments-folder:${node.root}`;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.tooltip = node.root;
+        return item;
+      }
       case 'target':
         return targetItem(node);
       case 'deployment':
-        return this.deploymentItem(node.record);
+        return this.deploymentItem(node.root, node.record);
     }
   }
 
-  private deploymentItem(record: DeploymentRecord): vscode.TreeItem {
+  private deploymentItem(root: string, record: DeploymentRecord): vscode.TreeItem {
+    const service = this.services().find((s) => s.workspaceRoot === root);
     const served = servedVersion(record);
+    const aliasesOf = this.aliases.get(root);
     const aliases =
-      served.name !== undefined ? (this.aliases.get(`${served.name}@${served.version}`) ?? []) : ([] as string[]);
+      served.name !== undefined ? (aliasesOf?.get(`${served.name}@${served.version}`) ?? []) : ([] as string[]);
     const live = this.liveStates.get(record.id);
     const status = statusText(record, live);
     const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `deployment:${record.target}/${record.name}`;
+    item.id = `deployment:${root}:${record.target}/${record.name}`;
     item.description = [served.label, ...aliases, status, record.status === 'ready' ? record.endpoint : undefined]
       .filter(Boolean)
       .join(' · ');
     item.iconPath = statusIcon(record, live);
-    const rollback = this.service.rollbackCandidate(record) ? ':rollback' : '';
+    const rollback = service?.rollbackCandidate(record) ? ':rollback' : '';
     item.contextValue = `deployment:${record.status}${rollback}`;
     item.tooltip = deploymentTooltip(record, served.label, aliases, status);
     item.accessibilityInformation = { label: `${record.name}, ${served.label}, ${status}` };
     if (record.status === 'failed') {
-      item.command = { command: 'trackside.showDeploymentLogs', title: 'Show Logs', arguments: [record] };
+      item.command = { command: 'trackside.showDeploymentLogs', title: 'Show Logs', arguments: [{ root, record }] };
     }
     return item;
   }
@@ -103,6 +133,11 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
   dispose(): void {
     this.changeEmitter.dispose();
   }
+}
+
+/** The newest record of each name on each target of a folder, unless it was undeployed. */
+function listedOf(service: DeploymentService): DeploymentRecord[] {
+  return service.store.latestPerName().filter((r) => r.status !== 'undeployed' && r.status !== 'replaced');
 }
 
 function problemsItem(problems: readonly string[]): vscode.TreeItem {
@@ -117,9 +152,9 @@ function problemsItem(problems: readonly string[]): vscode.TreeItem {
   return item;
 }
 
-function targetItem(node: { name: string; config: TargetConfig | undefined }): vscode.TreeItem {
+function targetItem(node: { root: string; name: string; config: TargetConfig | undefined }): vscode.TreeItem {
   const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
-  item.id = `deployment-target:${node.name}`;
+  item.id = `deployment-target:${node.root}:${node.name}`;
   item.iconPath = new vscode.ThemeIcon(
     node.config?.kind === 'ssh' ? 'remote' : node.config ? 'server' : 'circle-slash',
   );

@@ -5,8 +5,9 @@ import { formatNumber } from '../../core/format/numbers';
 import { sparklineSvg, svgDataUri } from '../../core/inline/sparkline';
 import { metricDirection } from '../../core/metrics/direction';
 import type { IndexStore } from '../../core/store/database';
-import { getMetricSeries } from '../../core/store/queries-detail';
-import type { IndexService } from '../index/index-service';
+import { getMetricSeries } from '../../core/store/metric-series';
+import type { Settings } from '../settings';
+import type { Folders } from '../workspace/folders';
 
 const RUNS_SHOWN = 5;
 const INLINE_POINTS = 48;
@@ -39,14 +40,15 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly index: IndexService,
-    private readonly enabled: () => boolean,
+    private readonly folders: Folders,
+    private readonly settings: Settings,
   ) {
     this.disposables.push(
       vscode.languages.registerHoverProvider({ language: 'python', scheme: 'file' }, this),
       vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()),
       vscode.workspace.onDidSaveTextDocument(() => this.schedule()),
-      index.onDidChange(() => this.schedule()),
+      folders.onDidChangeRuns(() => this.schedule()),
+      settings.onDidChange(['inlineCharts.enabled'], () => this.schedule()),
     );
     this.schedule();
   }
@@ -66,13 +68,17 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
     const editors = vscode.window.visibleTextEditors.filter(
       (e) => e.document.languageId === 'python' && e.document.uri.scheme === 'file',
     );
-    if (!this.enabled() || !this.index.hasRuns()) {
+    if (!this.settings.inlineChartsEnabled) {
       for (const editor of editors) editor.setDecorations(this.decoration, []);
       this.state.clear();
       return;
     }
-    const store = await this.index.store();
-    for (const editor of editors) this.decorate(editor, store);
+    for (const editor of editors) {
+      // Each script shows the runs of its own workspace folder.
+      const folder = this.folders.forUri(editor.document.uri);
+      if (folder?.hasRuns()) this.decorate(editor, await folder.store());
+      else editor.setDecorations(this.decoration, []);
+    }
   }
 
   private decorate(editor: vscode.TextEditor, store: IndexStore): void {
@@ -115,8 +121,9 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const state = this.state.get(document.uri.fsPath)?.find((s) => s.line.line === position.line);
-    if (!state) return undefined;
-    return hoverMarkdown(await this.index.store(), state);
+    const folder = this.folders.forUri(document.uri);
+    if (!state || !folder) return undefined;
+    return hoverMarkdown(await folder.store(), state);
   }
 
   dispose(): void {
@@ -167,7 +174,7 @@ function hoverMarkdown(store: IndexStore, state: LineState): vscode.Hover {
       const s = r.summaries.get(key)!;
       const open = commandLink('trackside.openRun', [r.run.id]);
       md.appendMarkdown(
-        `${i === 0 ? '●' : '○'} [${r.run.name}](${open}) · ${r.run.status} · last ${s.last === null ? 'NaN' : formatNumber(s.last)} · min ${s.min === null ? '–' : formatNumber(s.min)} · max ${s.max === null ? '–' : formatNumber(s.max)}\n\n`,
+        `${i === 0 ? '●' : '○'} [${r.run.name}](${open}) · ${r.run.status} · last ${s.last === null ? 'NaN' : formatNumber(s.last)} · min ${formatNumber(s.min)} · max ${formatNumber(s.max)}\n\n`,
       );
     }
   }

@@ -3,7 +3,7 @@ import { findEntryPointLine } from '../../core/inline/entry-point';
 import { recentRunsOfScript } from '../../core/inline/script-runs';
 import { formatNumber } from '../../core/format/numbers';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
-import type { IndexService } from '../index/index-service';
+import type { Folders } from '../workspace/folders';
 
 /**
  * Above a training script's entry point: Run with Trackside, Run with Parameters…, and once the
@@ -16,10 +16,10 @@ export class RunCodeLensProvider implements vscode.CodeLensProvider, vscode.Disp
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly index: IndexService,
+    private readonly folders: Folders,
     private readonly primaryMetric: (experiment: string) => string | undefined,
   ) {
-    this.subscription = index.onDidChange(() => {
+    this.subscription = folders.onDidChangeRuns(() => {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.changeEmitter.fire();
@@ -42,8 +42,9 @@ export class RunCodeLensProvider implements vscode.CodeLensProvider, vscode.Disp
         arguments: [document.uri],
       }),
     ];
-    if (!this.index.hasRuns()) return lenses;
-    const runs = recentRunsOfScript(await this.index.store(), document.uri.fsPath, 5);
+    const folder = this.folders.forUri(document.uri);
+    if (!folder?.hasRuns()) return lenses;
+    const runs = recentRunsOfScript(await folder.store(), document.uri.fsPath, 5);
     const [last] = runs;
     if (runs.length >= 2) {
       lenses.push(

@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
-import { syncJournals } from '../../core/models/journal-sync';
-import { auditEntries, type AuditRow } from '../../core/models/queries';
-import { requireWorkspace, type IndexDeps } from './deps';
+import { auditEntries, type AuditRow } from '../../core/store/models';
+import type { FolderService } from '../workspace/folder-service';
+import type { Folders } from '../workspace/folders';
 
 export const AUDIT_SCHEME = 'trackside-audit';
-const AUDIT_URI = vscode.Uri.from({ scheme: AUDIT_SCHEME, path: '/Trackside Audit Log' });
+
+/** One document per workspace folder; the folder's path rides in the query. */
+function auditUri(folder: FolderService): vscode.Uri {
+  return vscode.Uri.from({ scheme: AUDIT_SCHEME, path: '/Trackside Audit Log', query: folder.root });
+}
 
 /**
  * "Show Audit Log": a read-only document, newest first, one line per action with its time (UTC),
@@ -14,34 +18,36 @@ export class AuditLogDocument implements vscode.TextDocumentContentProvider, vsc
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly deps: IndexDeps) {}
+  private readonly subscription: vscode.Disposable;
 
-  async show(): Promise<void> {
-    requireWorkspace(this.deps);
-    this.changeEmitter.fire(AUDIT_URI);
-    const document = await vscode.workspace.openTextDocument(AUDIT_URI);
+  constructor(private readonly folders: Folders) {
+    // The audit log grows with every model change (this window, another one, or the CLI).
+    this.subscription = folders.onDidChangeModels((folder) => this.changeEmitter.fire(auditUri(folder)));
+  }
+
+  async show(folder: FolderService): Promise<void> {
+    const uri = auditUri(folder);
+    this.changeEmitter.fire(uri);
+    const document = await vscode.workspace.openTextDocument(uri);
     await vscode.languages.setTextDocumentLanguage(document, 'log');
     await vscode.window.showTextDocument(document, { preview: false });
   }
 
-  refresh(): void {
-    this.changeEmitter.fire(AUDIT_URI);
-  }
-
-  async provideTextDocumentContent(): Promise<string> {
-    const root = requireWorkspace(this.deps);
-    const store = await this.deps.index();
-    syncJournals(store, root);
-    return formatAuditLog(auditEntries(store));
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const folder = this.folders.all().find((f) => f.root === uri.query);
+    if (!folder) return 'This workspace folder is no longer open.\n';
+    return formatAuditLog(auditEntries(await folder.store()), this.folders.isMultiRoot ? folder.name : undefined);
   }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changeEmitter.dispose();
   }
 }
 
-export function formatAuditLog(rows: readonly AuditRow[]): string {
-  const header = `Trackside audit log — ${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}, newest first (times in UTC)\n`;
+export function formatAuditLog(rows: readonly AuditRow[], folderName?: string): string {
+  const of = folderName ? ` of ${folderName}` : '';
+  const header = `Trackside audit log${of} — ${rows.length} entr${rows.length === 1 ? 'y' : 'ies'}, newest first (times in UTC)\n`;
   if (rows.length === 0) {
     return `${header}\nNothing recorded yet: registering a model, moving an alias, pushing or deploying adds a line here.\n`;
   }

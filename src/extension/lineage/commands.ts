@@ -3,14 +3,16 @@ import { DeploymentStore } from '../../core/deploy/record-store';
 import { nodeId } from '../../core/lineage/graph';
 import { findImpact, type ImpactReport } from '../../core/lineage/impact';
 import { loadLineageGraph } from '../../core/lineage/load-graph';
-import { syncJournals } from '../../core/models/journal-sync';
+import { CommandArgs } from '../command-args';
 import { registerCommand } from '../command-registry';
+import type { ModelsFacade } from '../models/commands';
+import { RefusedError } from '../refusal';
+import { runFromArgumentsOrPick } from '../runs/run-picker';
+import type { Services } from '../services';
+import type { FolderService } from '../workspace/folder-service';
 import { AUDIT_SCHEME, AuditLogDocument } from './audit-document';
-import { requireWorkspace, type IndexDeps, type ModelsFacade } from './deps';
 import { LINEAGE_VIEW_TYPE, LineagePanel } from './panel';
 import { reproduceRun } from './reproduce-command';
-import { pickRun, runIdFromArguments } from './run-pick';
-import { RefusedError } from '../refusal';
 
 export const LineageCommands = {
   showLineage: 'trackside.showLineage',
@@ -19,60 +21,47 @@ export const LineageCommands = {
   showAuditLog: 'trackside.showAuditLog',
 } as const;
 
-export interface LineageFeatureDeps extends IndexDeps {
-  /** The Models view, to select a version clicked in the panel and to refresh on model changes. */
-  models?: ModelsFacade;
-}
-
-/** A model version from a Models view item (`{ name, version }`). */
-function modelVersionFromArguments(args: readonly unknown[]): { name: string; version: number } | undefined {
-  for (const value of args) {
-    if (value && typeof value === 'object' && 'name' in value && 'version' in value) {
-      const { name, version } = value as { name: unknown; version: unknown };
-      if (typeof name === 'string' && typeof version === 'number') return { name, version };
-    }
-  }
-  return undefined;
-}
-
-function fileFromArguments(args: readonly unknown[]): vscode.Uri | undefined {
-  return args.find((a): a is vscode.Uri => a instanceof vscode.Uri && a.scheme === 'file');
-}
-
 /**
  * Registers "Show Lineage", "Find Models Trained on This File", "Reproduce Run" and "Show Audit Log",
  * and restores nothing across reloads (the panel is cheap to reopen and always reloads from the index).
  */
-export function registerLineageFeature(deps: LineageFeatureDeps): vscode.Disposable {
-  const audit = new AuditLogDocument(deps);
+export function registerLineageFeature(services: Services, models: ModelsFacade): vscode.Disposable {
+  const { folders, log } = services;
+  const audit = new AuditLogDocument(folders);
+  const show = (folder: FolderService, nodeIds: string[], title: string) =>
+    LineagePanel.show(services, folder, models, { nodeIds, title });
   const showLineage = async (...args: unknown[]): Promise<void> => {
-    requireWorkspace(deps);
-    const version = modelVersionFromArguments(args);
+    const version = CommandArgs.modelVersion(args);
     if (version) {
+      const folder = await folderOf(services, args);
       const id = nodeId.modelVersion(version.name, version.version);
-      LineagePanel.show(deps, deps.models, { nodeIds: [id], title: `Lineage: ${version.name} v${version.version}` });
+      if (folder) show(folder, [id], `Lineage: ${version.name} v${version.version}`);
       return;
     }
-    const file = fileFromArguments(args);
+    const file = CommandArgs.file(args);
     if (file) {
-      const report = await impactOf(deps, file);
-      LineagePanel.show(deps, deps.models, { nodeIds: report.sources, title: `Lineage: ${report.path}` });
+      const { folder, report } = await impactOf(services, file);
+      show(folder, report.sources, `Lineage: ${report.path}`);
       return;
     }
-    const runId = runIdFromArguments(args) ?? (await pickRun(deps, 'Show Lineage'));
-    if (runId) LineagePanel.show(deps, deps.models, { nodeIds: [nodeId.run(runId)], title: 'Lineage' });
+    const target = await runFromArgumentsOrPick(services, CommandArgs.runId(args), {
+      title: 'Show Lineage',
+      placeholder: 'Select a run',
+    });
+    if (target) show(target.folder, [nodeId.run(target.runId)], 'Lineage');
   };
   return vscode.Disposable.from(
     audit,
     vscode.workspace.registerTextDocumentContentProvider(AUDIT_SCHEME, audit),
-    registerCommand(LineageCommands.showLineage, deps.log, showLineage),
-    registerCommand(LineageCommands.findModelsTrainedOnFile, deps.log, (...args: unknown[]) =>
-      findModelsTrainedOnFile(deps, args),
+    registerCommand(LineageCommands.showLineage, log, showLineage),
+    registerCommand(LineageCommands.findModelsTrainedOnFile, log, (...args: unknown[]) =>
+      findModelsTrainedOnFile(services, models, args),
     ),
-    registerCommand(LineageCommands.reproduceRun, deps.log, (...args: unknown[]) => reproduceRun(deps, args)),
-    registerCommand(LineageCommands.showAuditLog, deps.log, () => audit.show()),
-    // The audit log changes only with model changes (the Models view watches the journals).
-    deps.models?.onDidChangeModels(() => audit.refresh()) ?? { dispose() {} },
+    registerCommand(LineageCommands.reproduceRun, log, (...args: unknown[]) => reproduceRun(services, args)),
+    registerCommand(LineageCommands.showAuditLog, log, async (...args: unknown[]) => {
+      const folder = await folderOf(services, args);
+      if (folder) await audit.show(folder);
+    }),
     { dispose: () => LineagePanel.disposeCurrent() },
     // The panel is rebuilt from the index on demand: after a reload, a restored tab simply closes.
     vscode.window.registerWebviewPanelSerializer(LINEAGE_VIEW_TYPE, {
@@ -81,26 +70,39 @@ export function registerLineageFeature(deps: LineageFeatureDeps): vscode.Disposa
   );
 }
 
-async function impactOf(deps: IndexDeps, file: vscode.Uri): Promise<ImpactReport> {
-  const root = requireWorkspace(deps);
-  const store = await deps.index();
-  syncJournals(store, root);
-  const graph = loadLineageGraph(store, new DeploymentStore(root).list().records);
-  return findImpact(graph, root, file.fsPath);
+/** The folder a Models view node belongs to, else the one the user picks among those with runs. */
+async function folderOf(services: Services, args: readonly unknown[]): Promise<FolderService | undefined> {
+  const root = CommandArgs.folderRoot(args);
+  const given = root ? services.folders.all().find((f) => f.root === root) : undefined;
+  return given ?? services.folders.pick('Which folder?', (f) => f.hasRuns());
+}
+
+async function impactOf(
+  services: Services,
+  file: vscode.Uri,
+): Promise<{ folder: FolderService; report: ImpactReport }> {
+  const folder = services.folders.forUri(file);
+  if (!folder) throw new RefusedError('outside-workspace', `${file.fsPath} is outside the open folders.`);
+  const graph = loadLineageGraph(await folder.store(), new DeploymentStore(folder.root).list().records);
+  return { folder, report: await findImpact(graph, folder.root, file.fsPath) };
 }
 
 type ImpactPick = vscode.QuickPickItem & { open?: () => Promise<void> };
 
-async function findModelsTrainedOnFile(deps: LineageFeatureDeps, args: readonly unknown[]): Promise<void> {
-  requireWorkspace(deps);
-  const file = fileFromArguments(args) ?? vscode.window.activeTextEditor?.document.uri;
+async function findModelsTrainedOnFile(
+  services: Services,
+  models: ModelsFacade,
+  args: readonly unknown[],
+): Promise<void> {
+  const file = CommandArgs.file(args) ?? vscode.window.activeTextEditor?.document.uri;
   if (!file || file.scheme !== 'file') {
     throw new RefusedError(
       'no-file',
       'Select a data file in the Explorer (right-click → Find Models Trained on This File).',
     );
   }
-  const report = await impactOf(deps, file);
+  const { folder, report } = await impactOf(services, file);
+  const show = (nodeIds: string[], title: string) => LineagePanel.show(services, folder, models, { nodeIds, title });
   if (report.sources.length === 0) {
     void vscode.window.showInformationMessage(`No tracked run used ${report.path}.`);
     return;
@@ -115,9 +117,7 @@ async function findModelsTrainedOnFile(deps: LineageFeatureDeps, args: readonly 
         count(report.modelVersions.length, 'model version'),
         count(report.deployments.length, 'deployment'),
       ].join(' · '),
-      open: async () => {
-        LineagePanel.show(deps, deps.models, { nodeIds: report.sources, title: `Lineage: ${report.path}` });
-      },
+      open: async () => void show(report.sources, `Lineage: ${report.path}`),
     },
   ];
   if (report.modelVersions.length > 0)
@@ -128,8 +128,8 @@ async function findModelsTrainedOnFile(deps: LineageFeatureDeps, args: readonly 
       description: version.aliases.join(' · '),
       detail: `from run ${runNames.get(version.runId) ?? version.runId} · ${version.artifactPath}`,
       open: async () => {
-        await deps.models?.revealVersion(version.name, version.version);
-        LineagePanel.show(deps, deps.models, { nodeIds: [version.id], title: `Lineage: ${version.label}` });
+        await models.revealVersion(folder, version.name, version.version);
+        show([version.id], `Lineage: ${version.label}`);
       },
     });
   }
@@ -142,9 +142,7 @@ async function findModelsTrainedOnFile(deps: LineageFeatureDeps, args: readonly 
       open: async () => {
         await vscode.commands
           .executeCommand('trackside.openRun', run.runId)
-          .then(undefined, () =>
-            LineagePanel.show(deps, deps.models, { nodeIds: [run.id], title: `Lineage: ${run.label}` }),
-          );
+          .then(undefined, () => show([run.id], `Lineage: ${run.label}`));
       },
     });
   }
@@ -154,9 +152,7 @@ async function findModelsTrainedOnFile(deps: LineageFeatureDeps, args: readonly 
       label: `$(cloud) ${deployment.label}`,
       description: deployment.status,
       detail: deployment.endpoint ?? undefined,
-      open: async () => {
-        LineagePanel.show(deps, deps.models, { nodeIds: [deployment.id], title: `Lineage: ${deployment.label}` });
-      },
+      open: async () => void show([deployment.id], `Lineage: ${deployment.label}`),
     });
   }
   const pick = await vscode.window.showQuickPick(items, {

@@ -5,16 +5,16 @@ import { DeploymentStore } from '../../core/deploy/record-store';
 import { dataFreshness } from '../../core/lineage/freshness';
 import type { DataNode } from '../../core/lineage/graph';
 import { loadLineageGraph } from '../../core/lineage/load-graph';
-import { syncJournals } from '../../core/models/journal-sync';
 import {
   LineageCommandSchema,
   type LineageCommand,
   type LineageNodeView,
   type LineageNotification,
 } from '../../protocol/lineage';
-import { HostMessenger } from '../webview/host-messenger';
-import { panelHtml, webviewOptions } from '../webview/panel-html';
-import type { IndexDeps, ModelsFacade } from './deps';
+import type { Services } from '../services';
+import { PanelHost } from '../webview/panel-host';
+import type { FolderService } from '../workspace/folder-service';
+import type { ModelsFacade } from '../models/commands';
 
 export const LINEAGE_VIEW_TYPE = 'trackside.lineage';
 const OPEN_RUN_COMMAND = 'trackside.openRun';
@@ -32,53 +32,61 @@ export interface LineageFocus {
  */
 export class LineagePanel implements vscode.Disposable {
   private static current: LineagePanel | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly messenger: HostMessenger<LineageCommand, LineageNotification>;
+  private readonly host: PanelHost<LineageCommand, LineageNotification>;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  static show(deps: IndexDeps, models: ModelsFacade | undefined, focus: LineageFocus): LineagePanel {
-    if (LineagePanel.current) {
-      LineagePanel.current.focus = focus;
-      LineagePanel.current.panel.reveal();
-      void LineagePanel.current.refresh();
-      return LineagePanel.current;
+  /** Shows the lineage of `focus` in `folder`, re-targeting the open panel if there is one. */
+  static show(
+    services: Services,
+    folder: FolderService,
+    models: ModelsFacade | undefined,
+    focus: LineageFocus,
+  ): LineagePanel {
+    const current = LineagePanel.current;
+    if (current) {
+      current.focus = focus;
+      current.folder = folder;
+      current.host.panel.reveal();
+      void current.refresh();
+      return current;
     }
-    const panel = vscode.window.createWebviewPanel(
-      LINEAGE_VIEW_TYPE,
-      focus.title,
-      vscode.ViewColumn.Active,
-      webviewOptions(deps.extensionUri),
-    );
-    LineagePanel.current = new LineagePanel(panel, deps, models, focus);
+    LineagePanel.current = new LineagePanel(services, folder, models, focus);
     return LineagePanel.current;
   }
 
   static disposeCurrent(): void {
-    LineagePanel.current?.panel.dispose();
+    LineagePanel.current?.dispose();
   }
 
   private constructor(
-    private readonly panel: vscode.WebviewPanel,
-    private readonly deps: IndexDeps,
+    private readonly services: Services,
+    private folder: FolderService,
     private readonly models: ModelsFacade | undefined,
     private focus: LineageFocus,
   ) {
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'trackside.svg');
-    this.messenger = new HostMessenger(panel.webview, LineageCommandSchema, deps.log, 'Lineage panel', (command) =>
-      this.onCommand(command),
+    this.host = PanelHost.open(LINEAGE_VIEW_TYPE, {
+      extensionUri: services.extensionUri,
+      log: services.log,
+      bundle: 'lineage',
+      name: 'Lineage panel',
+      title: focus.title,
+      commands: LineageCommandSchema,
+      onCommand: (command) => this.onCommand(command),
+    });
+    // Runs, model versions, pushes and deployments are all nodes of the graph.
+    const followed = (folder: FolderService) => {
+      if (folder === this.folder) this.scheduleRefresh();
+    };
+    this.host.own(
+      services.folders.onDidChangeRuns((change) => followed(change.folder)),
+      services.folders.onDidChangeModels(followed),
+      services.folders.onDidChangeDeployments(followed),
     );
-    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, 'lineage', 'Lineage');
-    const unsubscribe = deps.onIndexChanged(() => this.scheduleRefresh());
-    this.disposables.push(
-      this.messenger,
-      { dispose: unsubscribe },
-      panel.onDidChangeViewState(() => {
-        // A hidden webview reloads its document when shown, and asks again with `ready`.
-        if (!panel.visible) this.messenger.resetHandshake();
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    );
-    if (models) this.disposables.push(models.onDidChangeModels(() => this.scheduleRefresh()));
+    this.host.onDidDispose(() => this.dispose());
+  }
+
+  private get root(): string {
+    return this.folder.root;
   }
 
   /**
@@ -86,7 +94,7 @@ export class LineagePanel implements vscode.Disposable {
    * most). A hidden panel skips them: shown again, its webview reloads and asks with `ready`.
    */
   private scheduleRefresh(): void {
-    if (!this.panel.visible) return;
+    if (!this.host.visible) return;
     this.refreshTimer ??= setTimeout(() => {
       this.refreshTimer = undefined;
       void this.refresh();
@@ -106,7 +114,7 @@ export class LineagePanel implements vscode.Disposable {
         await this.revealFile(command.path);
         break;
       case 'selectModelVersion':
-        if (this.models) await this.models.revealVersion(command.name, command.version);
+        if (this.models) await this.models.revealVersion(this.folder, command.name, command.version);
         break;
       case 'focus':
         this.focus = { nodeIds: [command.nodeId], title: this.focus.title };
@@ -119,14 +127,9 @@ export class LineagePanel implements vscode.Disposable {
   }
 
   async refresh(): Promise<void> {
-    const root = this.deps.workspaceRoot();
-    if (!root) {
-      this.messenger.post({ type: 'error', message: 'Open a folder to see the lineage of its runs.' });
-      return;
-    }
+    const root = this.root;
     try {
-      const store = await this.deps.index();
-      syncJournals(store, root);
+      const store = await this.folder.store();
       const graph = loadLineageGraph(store, new DeploymentStore(root).list().records);
       const view = graph.lineageOf(this.focus.nodeIds);
       const dataNodes = view.nodes.filter((n): n is DataNode => n.kind === 'data');
@@ -141,17 +144,17 @@ export class LineagePanel implements vscode.Disposable {
           : node,
       );
       const focusNode = view.nodes.find((n) => n.id === this.focus.nodeIds[0]);
-      this.panel.title = focusNode ? `Lineage: ${focusNode.label}` : this.focus.title;
-      this.messenger.post({
+      this.host.panel.title = focusNode ? `Lineage: ${focusNode.label}` : this.focus.title;
+      this.host.post({
         type: 'snapshot',
-        title: this.panel.title,
+        title: this.host.panel.title,
         focus: this.focus.nodeIds,
         nodes,
         edges: view.edges,
       });
     } catch (error) {
-      this.deps.log.error('Lineage panel: loading the graph failed', error);
-      this.messenger.post({
+      this.services.log.error('Lineage panel: loading the graph failed', error);
+      this.host.post({
         type: 'error',
         message: `Could not load the lineage: ${(error as Error).message}. See "Trackside: Show Log".`,
       });
@@ -165,15 +168,12 @@ export class LineagePanel implements vscode.Disposable {
       await vscode.commands.executeCommand(OPEN_RUN_COMMAND, runId);
       return;
     }
-    const root = this.deps.workspaceRoot();
-    if (!root) return;
-    const runJson = vscode.Uri.file(join(root, '.trackside', 'runs', runId, 'run.json'));
+    const runJson = vscode.Uri.file(join(this.folder.layout.runDir(runId), 'run.json'));
     await vscode.window.showTextDocument(runJson, { preview: true });
   }
 
   private async revealFile(path: string): Promise<void> {
-    const root = this.deps.workspaceRoot();
-    const uri = vscode.Uri.file(isAbsolute(path) || !root ? path : join(root, path));
+    const uri = vscode.Uri.file(isAbsolute(path) ? path : join(this.root, path));
     try {
       await vscode.workspace.fs.stat(uri);
     } catch {
@@ -184,10 +184,9 @@ export class LineagePanel implements vscode.Disposable {
   }
 
   private async exportSvg(svg: string): Promise<void> {
-    const root = this.deps.workspaceRoot();
     const target = await vscode.window.showSaveDialog({
       title: 'Export Lineage as SVG',
-      defaultUri: root ? vscode.Uri.file(join(root, 'lineage.svg')) : undefined,
+      defaultUri: vscode.Uri.file(join(this.root, 'lineage.svg')),
       filters: { 'SVG image': ['svg'] },
     });
     if (!target) return;
@@ -198,7 +197,6 @@ export class LineagePanel implements vscode.Disposable {
   dispose(): void {
     if (LineagePanel.current === this) LineagePanel.current = undefined;
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
+    this.host.dispose();
   }
 }

@@ -1,15 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import {
-  discardReproduction,
-  prepareReproduction,
-  type InputCheck,
-  type ReproducePlan,
-} from '../../core/reproduce/reproduce';
-import { requireWorkspace, type IndexDeps } from './deps';
+import { discardReproduction, prepareReproduction, type InputCheck } from '../../core/reproduce/reproduce';
+import { CommandArgs } from '../command-args';
 import { executeLauncherTask } from '../runs/launch-task';
-import { pickRun, runIdFromArguments } from './run-pick';
-import { RefusedError } from '../refusal';
+import { runFromArgumentsOrPick } from '../runs/run-picker';
+import type { Services } from '../services';
+import { requireTrust } from '../trust';
 
 const short = (sha: string | null) => (sha ? sha.slice(0, 12) : '—');
 
@@ -22,22 +18,23 @@ function describeInput(input: InputCheck): string {
  * "Reproduce Run": restores the run's code in a worktree, says which inputs changed since, and
  * starts the same command with the same params as a task (a real terminal, like any tracked run).
  */
-export async function reproduceRun(deps: IndexDeps, args: readonly unknown[]): Promise<void> {
-  const root = requireWorkspace(deps);
-  if (!vscode.workspace.isTrusted) {
-    throw new RefusedError('untrusted', 'Trust this workspace to start training runs (Manage Workspace Trust).');
-  }
-  const runId =
-    runIdFromArguments(args) ??
-    (await pickRun(deps, 'Reproduce Run', (runs) => runs.filter((r) => r.gitCommit !== null)));
-  if (!runId) return;
+export async function reproduceRun(services: Services, args: readonly unknown[]): Promise<void> {
+  requireTrust();
+  const target = await runFromArgumentsOrPick(services, CommandArgs.runId(args), {
+    title: 'Reproduce Run',
+    placeholder: 'Select the run to train again from its commit',
+    filter: (runs) => runs.filter((r) => r.gitCommit !== null),
+  });
+  if (!target) return;
+  const { folder, runId } = target;
+  const root = folder.root;
   const plan = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Trackside: preparing the reproduction…' },
     () => prepareReproduction({ workspaceRoot: root, runId }),
   );
   const drifted = plan.inputs.filter((i) => i.state === 'changed' || i.state === 'missing');
-  deps.log.info(`Reproduction of ${runId} prepared as ${plan.runId}: ${plan.notes.join('; ')}`);
-  for (const input of plan.inputs) deps.log.info(`  input ${input.path}: ${input.state} (${input.source})`);
+  services.log.info(`Reproduction of ${runId} prepared as ${plan.runId}: ${plan.notes.join('; ')}`);
+  for (const input of plan.inputs) services.log.info(`  input ${input.path}: ${input.state} (${input.source})`);
   if (drifted.length > 0) {
     const choice = await vscode.window.showWarningMessage(
       `${drifted.length} input${drifted.length === 1 ? '' : 's'} changed since the original run`,
@@ -52,24 +49,16 @@ export async function reproduceRun(deps: IndexDeps, args: readonly unknown[]): P
       return;
     }
   }
-  await startTask(deps.extensionUri, root, plan);
+  await executeLauncherTask(services.extensionUri, {
+    scope: folder.folder,
+    label: `reproduce ${plan.originalRunId}`,
+    args: ['run', ...plan.launcherArgs, '--', ...plan.command],
+    cwd: plan.cwd,
+  });
   void vscode.window.showInformationMessage(
     `Reproducing in ${path.relative(root, plan.worktree)}` +
       (drifted.length > 0
         ? ` — ${drifted.length} input(s) differ from the original run.`
         : ' — all inputs match the original run.'),
   );
-}
-
-async function startTask(extensionUri: vscode.Uri, root: string, plan: ReproducePlan): Promise<void> {
-  const scope =
-    vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root)) ??
-    vscode.workspace.workspaceFolders?.[0] ??
-    vscode.TaskScope.Workspace;
-  await executeLauncherTask(extensionUri, {
-    scope,
-    label: `reproduce ${plan.originalRunId}`,
-    args: ['run', ...plan.launcherArgs, '--', ...plan.command],
-    cwd: plan.cwd,
-  });
 }

@@ -1,16 +1,20 @@
 import * as vscode from 'vscode';
-import { ALIAS_PATTERN, AUDIT_JOURNAL, MODEL_NAME_PATTERN, MODELS_JOURNAL } from '../../core/models/journal';
-import { syncJournals } from '../../core/models/journal-sync';
-import { ModelRegistry } from '../../core/models/model-registry';
-import { listModels, type ModelSummary, type ModelVersionRow } from '../../core/models/queries';
-import { TRACKSIDE_DIR } from '../../core/runs/protocol';
-import type { IndexStore } from '../../core/store/database';
+import { ALIAS_PATTERN, MODEL_NAME_PATTERN } from '../../core/models/journal';
+import {
+  listModels,
+  outputArtifacts,
+  runsWithModels,
+  type ModelSummary,
+  type OutputArtifact,
+} from '../../core/store/models';
+import { CommandArgs } from '../command-args';
 import { registerCommand } from '../command-registry';
-import { requireWorkspace, type IndexDeps, type ModelsFacade } from '../lineage/deps';
-import { pickRun, runIdFromArguments } from '../lineage/run-pick';
-import { listPushes } from '../registry/push-records';
-import { ModelsTreeProvider } from './tree';
 import { RefusedError } from '../refusal';
+import { runFromArgumentsOrPick } from '../runs/run-picker';
+import type { Services } from '../services';
+import type { FolderService } from '../workspace/folder-service';
+import { ModelsTreeProvider } from './tree';
+import { pickVersion } from './version-pick';
 
 export const MODELS_VIEW_ID = 'trackside.models';
 
@@ -21,81 +25,51 @@ export const ModelsCommands = {
   refresh: 'trackside.refreshModels',
 } as const;
 
+/** What the Models view offers the lineage panel. */
+export interface ModelsFacade {
+  /** Reveals and selects a version in the Models view. */
+  revealVersion(folder: FolderService, name: string, version: number): Promise<void>;
+}
+
 export interface ModelsFeature extends ModelsFacade, vscode.Disposable {}
 
 const SUGGESTED_ALIASES = ['champion', 'challenger', 'staging', 'production'];
 
-interface OutputArtifact {
-  path: string;
-  kind: string;
-  name: string | null;
-  sha256: string | null;
-}
-
-function outputArtifacts(store: IndexStore, runId: string): OutputArtifact[] {
-  return store
-    .query(
-      `SELECT a.path, a.kind, a.name, a.sha256 FROM artifacts a JOIN runs r ON r.pk = a.run_pk
-       WHERE r.id = ? AND a.role = 'output' ORDER BY a.kind = 'model' DESC, a.path`,
-    )
-    .all(runId) as OutputArtifact[];
-}
-
-function runsWithModels(store: IndexStore): Set<string> {
-  const ids = store
-    .query(
-      `SELECT DISTINCT r.id FROM artifacts a JOIN runs r ON r.pk = a.run_pk WHERE a.role = 'output' AND a.kind = 'model'`,
-    )
-    .pluck()
-    .all() as string[];
-  return new Set(ids);
-}
-
 /**
  * The Models view and its commands: "Register Model" (a run's model artifact → a name and the next
  * version), "Set Alias…" and "Remove Alias". Changes made by another window or the CLI reach the
- * view through a watcher on the journals.
+ * view through the folders' change feed.
  */
-export function registerModelsFeature(deps: IndexDeps): ModelsFeature {
-  const changed = new vscode.EventEmitter<void>();
-  const load = async (): Promise<ModelSummary[]> => {
-    const root = deps.workspaceRoot();
-    if (!root) return [];
-    const store = await deps.index();
-    syncJournals(store, root);
-    return listModels(store);
-  };
-  const loadPushes = async () => (deps.workspaceRoot() ? listPushes(await deps.index()) : new Map());
-  const tree = new ModelsTreeProvider(load, loadPushes);
+export function registerModelsFeature(services: Services): ModelsFeature {
+  const { folders, log } = services;
+  const tree = new ModelsTreeProvider(folders);
   const view = vscode.window.createTreeView(MODELS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
-  const registry = async (): Promise<ModelRegistry> => new ModelRegistry(requireWorkspace(deps), await deps.index());
-  const afterChange = (): void => {
-    tree.refresh();
-    changed.fire();
+  /** The folder a Models view node belongs to, else one the user picks. */
+  const folderOf = async (args: readonly unknown[], title: string): Promise<FolderService | undefined> => {
+    const root = CommandArgs.folderRoot(args);
+    const given = root ? folders.all().find((f) => f.root === root) : undefined;
+    return given ?? folders.pick(title, (f) => f.hasRuns());
   };
+  const load = async (folder: FolderService): Promise<ModelSummary[]> => listModels(await folder.store());
 
-  const revealVersion = async (name: string, version: number): Promise<void> => {
+  const revealVersion = async (folder: FolderService, name: string, version: number): Promise<void> => {
     await vscode.commands.executeCommand(`${MODELS_VIEW_ID}.focus`);
-    await tree.reload();
-    const node = tree.versionNode(name, version);
+    await tree.reload(folder);
+    const node = tree.versionNode(folder.root, name, version);
     if (node) await view.reveal(node, { select: true, focus: true, expand: true });
   };
 
-  const disposables: vscode.Disposable[] = [changed, tree, view];
-  const root = deps.workspaceRoot();
-  if (root) {
-    const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(root, `${TRACKSIDE_DIR}/{${MODELS_JOURNAL},${AUDIT_JOURNAL}}`),
-    );
-    disposables.push(watcher, watcher.onDidChange(afterChange), watcher.onDidCreate(afterChange));
-  }
-  disposables.push(
-    { dispose: deps.onIndexChanged(() => tree.refresh()) },
-    registerCommand(ModelsCommands.refresh, deps.log, () => afterChange()),
-    registerCommand(ModelsCommands.registerModel, deps.log, async (...args: unknown[]) => {
-      const registered = await registerModel(deps, await registry(), args);
+  const disposables: vscode.Disposable[] = [
+    tree,
+    view,
+    folders.onDidChangeModels(() => tree.refresh()),
+    // A version's source run may have been renamed or deleted since.
+    folders.onDidChangeRuns(() => tree.refresh()),
+    folders.onDidChangeFolders(() => tree.refresh()),
+    registerCommand(ModelsCommands.refresh, log, () => tree.refresh()),
+    registerCommand(ModelsCommands.registerModel, log, async (...args: unknown[]) => {
+      const registered = await registerModel(services, args);
       if (!registered) return;
-      afterChange();
       const choice = await vscode.window.showInformationMessage(
         registered.created
           ? `Registered ${registered.name} v${registered.version}.`
@@ -103,30 +77,33 @@ export function registerModelsFeature(deps: IndexDeps): ModelsFeature {
         'Show Lineage',
         'Set Alias…',
       );
-      if (choice === 'Show Lineage') await vscode.commands.executeCommand('trackside.showLineage', registered);
-      if (choice === 'Set Alias…') await vscode.commands.executeCommand(ModelsCommands.setAlias, registered);
+      const node = { root: registered.root, name: registered.name, version: registered.version };
+      if (choice === 'Show Lineage') await vscode.commands.executeCommand('trackside.showLineage', node);
+      if (choice === 'Set Alias…') await vscode.commands.executeCommand(ModelsCommands.setAlias, node);
     }),
-    registerCommand(ModelsCommands.setAlias, deps.log, async (...args: unknown[]) => {
-      const target = versionFromArguments(args) ?? (await pickVersion(await load(), 'Set Alias'));
+    registerCommand(ModelsCommands.setAlias, log, async (...args: unknown[]) => {
+      const folder = await folderOf(args, 'Set Alias');
+      if (!folder) return;
+      const models = await load(folder);
+      const target = CommandArgs.modelVersion(args) ?? (await pickVersion(models, 'Set Alias'));
       if (!target) return;
-      const models = await load();
       const alias = await askAlias(
         models.find((m) => m.name === target.name),
         target.version,
       );
       if (!alias) return;
-      const { previous } = await (await registry()).setAlias(target.name, alias, target.version);
-      afterChange();
+      const { previous } = await (await folder.modelRegistry()).setAlias(target.name, alias, target.version);
       void vscode.window.showInformationMessage(
         previous === null || previous === target.version
           ? `${target.name}@${alias} now points at v${target.version}.`
           : `${target.name}@${alias} moved from v${previous} to v${target.version}.`,
       );
     }),
-    registerCommand(ModelsCommands.removeAlias, deps.log, async (...args: unknown[]) => {
-      const models = await load();
-      const target = versionFromArguments(args);
-      const candidates = models
+    registerCommand(ModelsCommands.removeAlias, log, async (...args: unknown[]) => {
+      const folder = await folderOf(args, 'Remove Alias');
+      if (!folder) return;
+      const target = CommandArgs.modelVersion(args);
+      const candidates = (await load(folder))
         .filter((m) => !target || m.name === target.name)
         .flatMap((m) => m.versions)
         .filter((v) => !target || v.version === target.version)
@@ -145,39 +122,30 @@ export function registerModelsFeature(deps: IndexDeps): ModelsFeature {
               { title: 'Remove Alias', placeHolder: 'Select the alias to remove' },
             );
       if (!pick) return;
-      await (await registry()).removeAlias(pick.name, pick.alias);
-      afterChange();
+      await (await folder.modelRegistry()).removeAlias(pick.name, pick.alias);
       void vscode.window.showInformationMessage(`Removed ${pick.name}@${pick.alias} (was v${pick.version}).`);
     }),
-  );
+  ];
   return {
     revealVersion,
-    onDidChangeModels: changed.event,
     dispose: () => {
       for (const d of disposables.splice(0).reverse()) d.dispose();
     },
   };
 }
 
-function versionFromArguments(args: readonly unknown[]): { name: string; version: number } | undefined {
-  for (const value of args) {
-    if (value && typeof value === 'object' && 'name' in value && 'version' in value) {
-      const { name, version } = value as { name: unknown; version: unknown };
-      if (typeof name === 'string' && typeof version === 'number') return { name, version };
-    }
-  }
-  return undefined;
-}
-
-async function registerModel(deps: IndexDeps, registry: ModelRegistry, args: readonly unknown[]) {
-  const store = await deps.index();
-  const runId =
-    runIdFromArguments(args) ??
-    (await pickRun(deps, 'Register Model: pick the run that trained it', (runs) => {
+async function registerModel(services: Services, args: readonly unknown[]) {
+  const target = await runFromArgumentsOrPick(services, CommandArgs.runId(args), {
+    title: 'Register Model: pick the run that trained it',
+    placeholder: 'Runs that logged a model',
+    filter: (runs, store) => {
       const withModels = runsWithModels(store);
       return runs.filter((r) => withModels.has(r.id));
-    }));
-  if (!runId) return undefined;
+    },
+  });
+  if (!target) return undefined;
+  const { folder, runId } = target;
+  const store = await folder.store();
   const artifacts = outputArtifacts(store, runId);
   if (artifacts.length === 0) {
     throw new RefusedError(
@@ -209,30 +177,15 @@ async function registerModel(deps: IndexDeps, registry: ModelRegistry, args: rea
       MODEL_NAME_PATTERN.test(value.trim()) ? undefined : 'Letters, digits, dots, dashes and underscores (up to 128)',
   });
   if (name === undefined) return undefined;
-  return registry.register({ runId, artifactPath: artifact.path, name: name.trim() });
+  const registry = await folder.modelRegistry();
+  const registered = await registry.register({ runId, artifactPath: artifact.path, name: name.trim() });
+  return { ...registered, root: folder.root };
 }
 
 function suggestedName(artifact: OutputArtifact): string {
   if (artifact.name && MODEL_NAME_PATTERN.test(artifact.name)) return artifact.name;
   const file = artifact.path.split('/').at(-1) ?? 'model';
   return file.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]+/g, '-') || 'model';
-}
-
-async function pickVersion(models: ModelSummary[], title: string): Promise<ModelVersionRow | undefined> {
-  const versions = models.flatMap((m) => m.versions);
-  if (versions.length === 0) {
-    throw new RefusedError('no-models', 'No model is registered yet: use "Trackside: Register Model" on a run first.');
-  }
-  const pick = await vscode.window.showQuickPick(
-    versions.map((v) => ({
-      row: v,
-      label: `${v.name} v${v.version}`,
-      description: v.aliases.join(' · '),
-      detail: `${v.runName ?? v.runId} · ${v.artifactPath}`,
-    })),
-    { title, placeHolder: 'Select a model version' },
-  );
-  return pick?.row;
 }
 
 /** A quick pick of known and usual aliases that also accepts a new one typed in. */

@@ -1,22 +1,23 @@
 import type * as vscode from 'vscode';
-import { queryRuns } from '../../core/store/queries-runs';
-import type { IndexService } from '../index/index-service';
+import { queryRuns } from '../../core/store/runs';
 import type { ExperimentsNode } from '../sidebar/tree';
+import type { Folders } from '../workspace/folders';
 
 /**
  * The Experiments view's badge (on the Trackside activity icon too): how many runs are running,
- * queued locally or pending on Slurm, so waiting work is visible while the view is closed.
+ * queued locally or pending on Slurm in every workspace folder, so waiting work is visible while the
+ * view is closed.
  */
 export class ActivityBadge implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private readonly subscription: vscode.Disposable;
 
   constructor(
-    private readonly index: IndexService,
+    private readonly folders: Folders,
     private readonly view: vscode.TreeView<ExperimentsNode>,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscription = index.onDidChange(() => this.schedule());
+    this.subscription = folders.onDidChangeRuns(() => this.schedule());
     this.schedule();
   }
 
@@ -28,12 +29,16 @@ export class ActivityBadge implements vscode.Disposable {
   }
 
   private async update(): Promise<void> {
-    if (!this.index.hasRuns()) return;
-    const store = await this.index.store();
-    const count = (status: string) => queryRuns(store, { status: [status], limit: 1 }).total;
-    const running = count('running');
-    const queued = count('queued');
-    const pending = count('pending');
+    let running = 0;
+    let queued = 0;
+    let pending = 0;
+    for (const folder of this.folders.withRuns()) {
+      const store = await folder.store();
+      const count = (status: string) => queryRuns(store, { status: [status], limit: 1 }).total;
+      running += count('running');
+      queued += count('queued');
+      pending += count('pending');
+    }
     const total = running + queued + pending;
     const parts = [`${running} running`, `${queued} queued`, `${pending} pending on Slurm`];
     this.view.badge = total > 0 ? { value: total, tooltip: `Trackside: ${parts.join(', ')}` } : undefined;

@@ -1,37 +1,22 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { z } from 'zod';
-import type { ExperimentsNode } from '../sidebar/tree';
-import type { QueueService } from './queue-service';
-import { scriptTarget } from '../runs/script-target';
+import { CommandArgs } from '../command-args';
 import { RefusedError } from '../refusal';
-
-const CommandArgSchema = z.array(z.string().min(1)).min(1);
-
-/**
- * The run ids a context action applies to: the clicked row (or ids passed by another command),
- * else the rows selected in the Experiments view.
- */
-export function runIdsFrom(args: readonly unknown[], view: vscode.TreeView<ExperimentsNode>): string[] {
-  const ids = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string') ids.add(value);
-    else if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object' && (value as ExperimentsNode).kind === 'run')
-      ids.add((value as ExperimentsNode & { kind: 'run' }).runId);
-  };
-  args.forEach(visit);
-  if (ids.size === 0) view.selection.forEach(visit);
-  if (ids.size === 0) throw new RefusedError('no-selection', 'Select a run in the Experiments view first.');
-  return [...ids];
-}
+import { scriptTarget } from '../runs/script-target';
+import type { Settings } from '../settings';
+import type { QueueService } from './queue-service';
 
 /** Queues the current file (or a command "Run with Parameters…" prepared) to start when a slot is free. */
-export async function queueFile(queue: QueueService, target?: unknown, command?: unknown): Promise<string> {
-  const script = await scriptTarget(target);
-  const parsed = CommandArgSchema.safeParse(command);
+export async function queueFile(
+  settings: Settings,
+  queueOf: (folder: vscode.WorkspaceFolder) => QueueService,
+  target?: unknown,
+  command?: unknown,
+): Promise<string> {
+  const script = await scriptTarget(settings, target);
+  const queue = queueOf(script.folder);
   const id = await queue.enqueue({
-    command: parsed.success ? parsed.data : script.command,
+    command: CommandArgs.commandLine(command) ?? script.command,
     cwd: script.folder.uri.fsPath,
   });
   const snapshot = queue.snapshot();

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { findEntryPointLine } from '../../core/inline/entry-point';
-import { computeTargetNames } from '../slurm/compute-settings';
+import type { Settings } from '../settings';
 
 /**
  * "Queue" and, when `trackside.compute` has targets, "Run on Slurm…" above a training script's
@@ -9,9 +9,11 @@ import { computeTargetNames } from '../slurm/compute-settings';
 export class ComputeCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changeEmitter.event;
-  private readonly subscription = vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('trackside.compute')) this.changeEmitter.fire();
-  });
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly settings: Settings) {
+    this.subscription = settings.onDidChange(['compute'], () => this.changeEmitter.fire());
+  }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const line = findEntryPointLine(document.getText());
@@ -24,7 +26,7 @@ export class ComputeCodeLensProvider implements vscode.CodeLensProvider, vscode.
         arguments: [document.uri],
       }),
     ];
-    if (computeTargetNames(document.uri).length > 0) {
+    if (this.settings.computeTargetNames(document.uri).length > 0) {
       lenses.push(
         new vscode.CodeLens(range, {
           title: '$(server-environment) Run on Slurm…',

@@ -5,12 +5,7 @@ import { cancelQueuedRun, enqueueRun, type EnqueueOptions } from '../../core/que
 import { QueueRunner, type QueueSnapshot } from '../../core/queue/queue-runner';
 import { QueueItemError, QueueStore } from '../../core/queue/queue-store';
 import { TRACKSIDE_DIR } from '../../core/runs/protocol';
-
-/** The queue setting, validated: a whole number of runs at once, at least 1. */
-export function queueConcurrencySetting(): number {
-  const value = vscode.workspace.getConfiguration('trackside').get<number>('queue.concurrency', 1);
-  return Number.isFinite(value) && value >= 1 ? Math.floor(value) : 1;
-}
+import type { Settings } from '../settings';
 
 /**
  * The workspace's local queue as the editor sees it: one QueueRunner (only one window per
@@ -30,6 +25,7 @@ export class QueueService implements vscode.Disposable {
   constructor(
     private readonly workspaceRoot: string,
     cliPath: string,
+    private readonly settings: Settings,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.store = new QueueStore(workspaceRoot);
@@ -39,21 +35,20 @@ export class QueueService implements vscode.Disposable {
       // The extension host's runtime runs the CLI (Electron in desktop VS Code, hence ELECTRON_RUN_AS_NODE).
       nodePath: process.execPath,
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      concurrency: queueConcurrencySetting(),
+      concurrency: settings.queueConcurrency,
     });
     const unsubscribe = this.runner.onDidChange((snapshot) => {
       if (this.raisedTo !== null && snapshot.queued === 0) {
         this.raisedTo = null;
-        this.runner.setConcurrency(queueConcurrencySetting());
+        this.runner.setConcurrency(this.settings.queueConcurrency);
       }
       this.changeEmitter.fire(snapshot);
     });
     this.disposables.push(
       { dispose: unsubscribe },
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.startIfWorkspaceHasRuns()),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('trackside.queue.concurrency')) return;
-        this.runner.setConcurrency(Math.max(queueConcurrencySetting(), this.raisedTo ?? 0));
+      settings.onDidChange(['queue.concurrency'], () => {
+        this.runner.setConcurrency(Math.max(this.settings.queueConcurrency, this.raisedTo ?? 0));
       }),
     );
   }

@@ -3,7 +3,8 @@ import { OciRegistryClient } from '../../core/registry/client';
 import { isLoopbackHost, type RegistrySetting } from '../../core/registry/endpoint';
 import { RegistryError } from '../../core/registry/errors';
 import { isValidRepository } from '../../core/registry/reference';
-import { readConfiguredRegistries, saveRegistry } from './configured-registries';
+import type { Settings } from '../settings';
+import { saveRegistry } from './configured-registries';
 import type { RegistryCredentialSession } from './credential-session';
 import { showRegistryError } from './registry-errors';
 import { RegistrySettingError, toEndpoint } from './registry-settings';
@@ -18,12 +19,13 @@ export interface AddRegistryDeps {
   workspaceRoot(): string | undefined;
   credentials(): RegistryCredentialSession;
   log: vscode.LogOutputChannel;
+  settings: Settings;
 }
 
 const TITLE = 'Add Registry';
 
 export async function addRegistry(deps: AddRegistryDeps): Promise<RegistrySetting | undefined> {
-  const existing = readConfiguredRegistries().registries;
+  const existing = deps.settings.registries.registries;
   const url = await vscode.window.showInputBox({
     title: `${TITLE} (1/4)`,
     prompt: 'Registry URL: a host such as ghcr.io or registry.example.com:5000 (https), or http://127.0.0.1:5000',

@@ -1,17 +1,18 @@
 import * as vscode from 'vscode';
-import { syncJournals } from '../../core/models/journal-sync';
-import { ModelRegistry } from '../../core/models/model-registry';
-import { listModels, type ModelVersionRow } from '../../core/models/queries';
 import type { RegistrySetting } from '../../core/registry/endpoint';
+import { listModels, type ModelVersionRow } from '../../core/store/models';
+import { CommandArgs } from '../command-args';
 import { registerCommand } from '../command-registry';
-import { requireWorkspace, type IndexDeps } from '../lineage/deps';
+import { pickVersion } from '../models/version-pick';
+import { RefusedError } from '../refusal';
+import type { Services } from '../services';
+import type { Settings } from '../settings';
+import type { FolderService } from '../workspace/folder-service';
 import { addRegistry } from './add-registry';
-import { openRegistrySettings, readConfiguredRegistries } from './configured-registries';
+import { openRegistrySettings } from './configured-registries';
 import { RegistryCredentialSession } from './credential-session';
 import { InputBoxCredentialsPrompt } from './credentials-prompt';
 import { askPushPlan, copyReference, runPush } from './push-command';
-import type { SecretStore } from './secret-credentials';
-import { RefusedError } from '../refusal';
 
 export const RegistryCommands = {
   addRegistry: 'trackside.addRegistry',
@@ -19,45 +20,45 @@ export const RegistryCommands = {
   copyPushReference: 'trackside.copyPushReference',
 } as const;
 
-export interface RegistryFeatureDeps extends IndexDeps {
-  /** The extension's SecretStorage: the only place registry credentials are kept. */
-  secrets(): SecretStore;
-}
-
 /**
  * Registries and pushes in the editor: "Add Registry…", "Push…" on a model version, and "Copy
  * Reference" on a push shown under its version in the Models view.
  */
-export function registerRegistryFeature(deps: RegistryFeatureDeps): vscode.Disposable {
+export function registerRegistryFeature(services: Services): vscode.Disposable {
+  const { folders, log, settings } = services;
   const prompt = new InputBoxCredentialsPrompt();
-  const credentials = () => new RegistryCredentialSession(deps.secrets(), prompt, deps.log);
-  const addDeps = { workspaceRoot: () => deps.workspaceRoot(), credentials, log: deps.log };
+  const credentials = () => new RegistryCredentialSession(services.secrets, prompt, log);
+  // A relative CA file in the settings is the workspace's: the active script's folder, else the first.
+  const workspaceRoot = () => {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    return (active && folders.forUri(active)?.root) ?? folders.all()[0]?.root;
+  };
+  const addDeps = { workspaceRoot, credentials, log, settings };
 
   const disposables = [
-    registerCommand(RegistryCommands.addRegistry, deps.log, async () => {
+    registerCommand(RegistryCommands.addRegistry, log, async () => {
       await addRegistry(addDeps);
     }),
-    registerCommand(RegistryCommands.pushModelVersion, deps.log, async (...args: unknown[]) => {
-      const workspaceRoot = requireWorkspace(deps);
-      const row = await versionRow(deps, args);
-      if (!row) return;
-      const registry = await pickRegistry(addDeps);
+    registerCommand(RegistryCommands.pushModelVersion, log, async (...args: unknown[]) => {
+      const target = await versionRow(services, args);
+      if (!target) return;
+      const registry = await pickRegistry(settings, addDeps);
       if (!registry) return;
-      const plan = await askPushPlan(row, registry);
+      const plan = await askPushPlan(target.row, registry);
       if (!plan) return;
+      const { folder } = target;
       await runPush(
         {
-          workspaceRoot,
-          log: deps.log,
+          workspaceRoot: folder.root,
+          log,
           credentials,
-          modelRegistry: async () => new ModelRegistry(workspaceRoot, await deps.index()),
-          afterPush: () => void vscode.commands.executeCommand('trackside.refreshModels'),
+          modelRegistry: () => folder.modelRegistry(),
         },
         plan,
       );
     }),
-    registerCommand(RegistryCommands.copyPushReference, deps.log, async (...args: unknown[]) => {
-      const reference = referenceFromArguments(args);
+    registerCommand(RegistryCommands.copyPushReference, log, async (...args: unknown[]) => {
+      const reference = CommandArgs.pushReference(args);
       if (reference) await copyReference(reference);
     }),
   ];
@@ -65,35 +66,32 @@ export function registerRegistryFeature(deps: RegistryFeatureDeps): vscode.Dispo
 }
 
 /** The version the command was invoked on (a Models view node or `{name, version}`), else one the user picks. */
-async function versionRow(deps: IndexDeps, args: readonly unknown[]): Promise<ModelVersionRow | undefined> {
-  const root = requireWorkspace(deps);
-  const store = await deps.index();
-  syncJournals(store, root);
-  const versions = listModels(store).flatMap((m) => m.versions);
-  const wanted = versionFromArguments(args);
+async function versionRow(
+  services: Services,
+  args: readonly unknown[],
+): Promise<{ folder: FolderService; row: ModelVersionRow } | undefined> {
+  const root = CommandArgs.folderRoot(args);
+  const folder =
+    (root ? services.folders.all().find((f) => f.root === root) : undefined) ??
+    (await services.folders.pick('Push', (f) => f.hasRuns()));
+  if (!folder) return undefined;
+  const models = listModels(await folder.store());
+  const wanted = CommandArgs.modelVersion(args);
   if (wanted) {
-    const row = versions.find((v) => v.name === wanted.name && v.version === wanted.version);
+    const row = models.flatMap((m) => m.versions).find((v) => v.name === wanted.name && v.version === wanted.version);
     if (!row) throw new RefusedError('no-models', `${wanted.name} v${wanted.version} is not registered.`);
-    return row;
+    return { folder, row };
   }
-  if (versions.length === 0) {
-    throw new RefusedError('no-models', 'No model is registered yet: use "Trackside: Register Model" on a run first.');
-  }
-  const pick = await vscode.window.showQuickPick(
-    versions.map((v) => ({
-      row: v,
-      label: `${v.name} v${v.version}`,
-      description: v.aliases.join(' · '),
-      detail: `${v.runName ?? v.runId} · ${v.artifactPath}`,
-    })),
-    { title: 'Push', placeHolder: 'Select the model version to push' },
-  );
-  return pick?.row;
+  const row = await pickVersion(models, 'Push', 'Select the model version to push');
+  return row ? { folder, row } : undefined;
 }
 
 /** A configured registry, or a new one added on the spot. */
-async function pickRegistry(addDeps: Parameters<typeof addRegistry>[0]): Promise<RegistrySetting | undefined> {
-  const { registries, problems } = readConfiguredRegistries();
+async function pickRegistry(
+  settings: Settings,
+  addDeps: Parameters<typeof addRegistry>[0],
+): Promise<RegistrySetting | undefined> {
+  const { registries, problems } = settings.registries;
   if (problems.length > 0) {
     void vscode.window
       .showWarningMessage(`Some entries of trackside.registries are ignored: ${problems.join('; ')}.`, 'Open Settings')
@@ -118,27 +116,4 @@ async function pickRegistry(addDeps: Parameters<typeof addRegistry>[0]): Promise
   });
   if (!pick) return undefined;
   return pick.registry ?? addRegistry(addDeps);
-}
-
-function versionFromArguments(args: readonly unknown[]): { name: string; version: number } | undefined {
-  for (const value of args) {
-    if (value && typeof value === 'object' && 'name' in value && 'version' in value) {
-      const { name, version } = value as { name: unknown; version: unknown };
-      if (typeof name === 'string' && typeof version === 'number') return { name, version };
-    }
-  }
-  return undefined;
-}
-
-function referenceFromArguments(args: readonly unknown[]): string | undefined {
-  for (const value of args) {
-    if (typeof value === 'string' && value.includes('@sha256:')) return value;
-    if (value && typeof value === 'object' && 'push' in value) {
-      const push = (value as { push: unknown }).push;
-      if (push && typeof push === 'object' && 'reference' in push && typeof push.reference === 'string') {
-        return push.reference;
-      }
-    }
-  }
-  return undefined;
 }

@@ -1,17 +1,6 @@
 import * as vscode from 'vscode';
 import type { RegistrySetting } from '../../core/registry/endpoint';
-import {
-  REGISTRIES_SETTING,
-  REGISTRIES_SETTING_KEY,
-  parseRegistrySettings,
-  withRegistry,
-  type RegistrySettings,
-} from './registry-settings';
-
-/** `trackside.registries` as the editor's configuration holds it (user, workspace and folder merged). */
-export function readConfiguredRegistries(): RegistrySettings {
-  return parseRegistrySettings(vscode.workspace.getConfiguration('trackside').get<unknown>(REGISTRIES_SETTING));
-}
+import { REGISTRIES_SETTING, REGISTRIES_SETTING_KEY, withRegistry } from './registry-settings';
 
 /** Writes the entry to the user's settings (a registry is the user's, like their credentials for it). */
 export async function saveRegistry(setting: RegistrySetting): Promise<void> {

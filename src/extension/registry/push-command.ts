@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelRegistry } from '../../core/models/model-registry';
-import type { ModelVersionRow } from '../../core/models/queries';
+import type { ModelVersionRow } from '../../core/store/models';
 import type { RegistrySetting } from '../../core/registry/endpoint';
 import { RegistryError } from '../../core/registry/errors';
 import type { ModelPackInput } from '../../core/registry/pack';
@@ -10,7 +10,7 @@ import { isValidRepository, toTag } from '../../core/registry/reference';
 import { readRunModelMetadata, type RunModelMetadata } from '../../core/registry/run-metadata';
 import { runsRoot } from '../../core/runs/reader';
 import type { RegistryCredentialSession } from './credential-session';
-import { pushReference } from './push-records';
+import { pushReference } from '../../core/store/models';
 import { PushProgressText } from './push-progress-text';
 import { showRegistryError } from './registry-errors';
 import { registryHost, RegistrySettingError, toEndpoint } from './registry-settings';
@@ -27,8 +27,6 @@ export interface PushDeps {
   log: vscode.LogOutputChannel;
   modelRegistry(): Promise<ModelRegistry>;
   credentials(): RegistryCredentialSession;
-  /** Reloads the Models view so the push shows under its version. */
-  afterPush(): void;
 }
 
 export interface PushPlan {
@@ -89,7 +87,6 @@ export async function runPush(deps: PushDeps, plan: PushPlan): Promise<void> {
       const result = await pushWithProgress(deps, plan, session);
       await session.saveAccepted();
       await recordPush(deps, plan, result);
-      deps.afterPush();
       await showResult(plan, result);
       return;
     } catch (error) {

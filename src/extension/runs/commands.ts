@@ -4,25 +4,22 @@ import * as vscode from 'vscode';
 import { declaredPythonParams, withParams } from '../../core/runs/argv-params';
 import { describeCommand, parseParamValue, paramsFromArgs } from '../../core/runs/command-line';
 import type { ParamValue } from '../../core/runs/protocol';
-import { getRunDetail, type RunDetail } from '../../core/store/queries-detail';
-import { queryRuns } from '../../core/store/queries-runs';
-import type { IndexService } from '../index/index-service';
+import { getRunDetail, type RunDetail } from '../../core/store/run-detail';
+import { queryRuns } from '../../core/store/runs';
 import { launchTrackedRun } from './launch-task';
 import { scriptTarget } from './script-target';
 import { RefusedError } from '../refusal';
+import type { Services } from '../services';
 import { requireTrust } from '../trust';
 
 /** Starts runs from the editor: the current file, with changed params, or again as before. */
 export class RunCommands {
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly index: () => IndexService | undefined,
-  ) {}
+  constructor(private readonly services: Services) {}
 
   async runFile(target?: vscode.Uri): Promise<void> {
     requireTrust();
-    const { file, folder, command } = await scriptTarget(target);
-    await launchTrackedRun(this.extensionUri, {
+    const { file, folder, command } = await scriptTarget(this.services.settings, target);
+    await launchTrackedRun(this.services.extensionUri, {
       workspaceFolder: folder,
       command,
       label: `Run ${path.basename(file.fsPath)}`,
@@ -32,7 +29,7 @@ export class RunCommands {
   /** Shows the script's params with their last values (or its argparse defaults) and runs with the user's edits. */
   async runFileWithParams(target?: vscode.Uri): Promise<void> {
     requireTrust();
-    const { file, folder, command: base } = await scriptTarget(target);
+    const { file, folder, command: base } = await scriptTarget(this.services.settings, target);
     const last = await this.lastRunOf(file.fsPath);
     const known: Record<string, ParamValue> = {};
     if (file.fsPath.endsWith('.py')) {
@@ -50,7 +47,7 @@ export class RunCommands {
       await vscode.commands.executeCommand('trackside.queueCurrentFile', file, command);
       return;
     }
-    await launchTrackedRun(this.extensionUri, {
+    await launchTrackedRun(this.services.extensionUri, {
       workspaceFolder: folder,
       command,
       label: `Run ${path.basename(file.fsPath)}`,
@@ -59,8 +56,11 @@ export class RunCommands {
 
   async rerun(runId: string, changeParams: boolean): Promise<void> {
     requireTrust();
-    const detail = await this.detail(runId);
-    const folder = this.folderOf(detail.cwd);
+    const service = this.services.folders.requireRun(runId);
+    const detail = getRunDetail(await service.store(), runId);
+    if (!detail) throw new RefusedError('unknown-run', `Run ${runId} is not in the index any more.`);
+    // The run trains again where it did: the folder of its working directory, else the run's own.
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(detail.cwd)) ?? service.folder;
     const shape = describeCommand(detail.argv, detail.cwd);
     let argv = detail.argv;
     if (changeParams) {
@@ -71,7 +71,7 @@ export class RunCommands {
       const prefix = detail.argv.slice(0, detail.argv.length - shape.scriptArgs.length);
       argv = [...prefix, ...withParams(shape.scriptArgs, edit.changes)];
     }
-    await launchTrackedRun(this.extensionUri, {
+    await launchTrackedRun(this.services.extensionUri, {
       workspaceFolder: folder,
       command: argv,
       cwd: detail.cwd,
@@ -80,24 +80,11 @@ export class RunCommands {
     });
   }
 
-  private async detail(runId: string): Promise<RunDetail> {
-    const index = this.index();
-    const detail = index ? getRunDetail(await index.store(), runId) : null;
-    if (!detail) throw new RefusedError('unknown-run', `Run ${runId} is not in the index any more.`);
-    return detail;
-  }
-
-  private folderOf(cwd: string): vscode.WorkspaceFolder {
-    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(cwd)) ?? vscode.workspace.workspaceFolders?.[0];
-    if (!folder) throw new RefusedError('outside-workspace', 'Open the folder the run belongs to first.');
-    return folder;
-  }
-
-  /** The newest run of a script file, if the index has one. */
+  /** The newest run of a script file, if its folder's index has one. */
   private async lastRunOf(file: string): Promise<RunDetail | undefined> {
-    const index = this.index();
-    if (!index?.hasRuns()) return undefined;
-    const store = await index.store();
+    const folder = this.services.folders.forUri(vscode.Uri.file(file));
+    if (!folder?.hasRuns()) return undefined;
+    const store = await folder.store();
     const { rows } = queryRuns(store, { text: path.basename(file), limit: 50 });
     for (const row of rows) {
       const detail = getRunDetail(store, row.id);

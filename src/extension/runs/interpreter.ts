@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Settings } from '../settings';
 
 interface PythonExtensionApi {
   environments?: {
@@ -10,8 +11,8 @@ interface PythonExtensionApi {
  * The Python interpreter for a script: Trackside's own setting, else the Python extension's
  * selected interpreter, else `python.defaultInterpreterPath`, else `python3`.
  */
-export async function pythonInterpreterFor(resource: vscode.Uri): Promise<string> {
-  const own = vscode.workspace.getConfiguration('trackside', resource).get<string>('python.interpreter')?.trim();
+export async function pythonInterpreterFor(resource: vscode.Uri, settings: Settings): Promise<string> {
+  const own = settings.pythonInterpreter(resource);
   if (own) return own;
   const python = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
   if (python) {

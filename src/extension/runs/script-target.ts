@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Settings } from '../settings';
 import { pythonInterpreterFor } from './interpreter';
 import { RefusedError } from '../refusal';
 import { requireTrust } from '../trust';
@@ -15,7 +16,7 @@ export interface ScriptTarget {
  * The script a queue or Slurm command acts on (the given file, else the active editor's), saved
  * first, with the command that runs it — the same rules as "Run Current File".
  */
-export async function scriptTarget(target?: unknown): Promise<ScriptTarget> {
+export async function scriptTarget(settings: Settings, target?: unknown): Promise<ScriptTarget> {
   requireTrust();
   const file = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
   if (!file || file.scheme !== 'file') {
@@ -30,13 +31,13 @@ export async function scriptTarget(target?: unknown): Promise<ScriptTarget> {
   }
   const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
   if (document?.isDirty) await document.save();
-  return { file, folder, command: await commandForScript(file) };
+  return { file, folder, command: await commandForScript(file, settings) };
 }
 
 /** The command line that runs a script file, by its language. */
-export async function commandForScript(file: vscode.Uri): Promise<string[]> {
+export async function commandForScript(file: vscode.Uri, settings: Settings): Promise<string[]> {
   const extension = path.extname(file.fsPath).toLowerCase();
-  if (extension === '.py') return [await pythonInterpreterFor(file), file.fsPath];
+  if (extension === '.py') return [await pythonInterpreterFor(file, settings), file.fsPath];
   if (extension === '.js' || extension === '.mjs' || extension === '.cjs') return ['node', file.fsPath];
   throw new RefusedError(
     'unsupported-file',

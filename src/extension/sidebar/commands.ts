@@ -1,151 +1,72 @@
 import * as vscode from 'vscode';
-import { materializeRunChanges } from '../../core/git/run-code';
 import { metricDirection } from '../../core/metrics/direction';
-import { join } from 'node:path';
-import { RunFile, RunStatusValue } from '../../core/runs/protocol';
-import { getRunDetail } from '../../core/store/queries-detail';
-import { queryRuns, summariesForRuns } from '../../core/store/queries-runs';
+import { RunStatusValue } from '../../core/runs/protocol';
+import { listExperiments, metricKeysOfExperiment } from '../../core/store/runs';
+import { CommandArgs } from '../command-args';
 import { registerCommand } from '../command-registry';
-import type { IndexService } from '../index/index-service';
-import { type RunCommands } from '../runs/commands';
-import type { RunListSettings } from './list-settings';
-import { RunActions } from './run-actions';
-import type { ExperimentsNode, ExperimentsTreeProvider } from './tree';
 import { RefusedError } from '../refusal';
-import { requireTrust } from '../trust';
+import type { Services } from '../services';
+import type { FolderService } from '../workspace/folder-service';
+import type { RunListSettings } from './list-settings';
+import type { ExperimentsNode, ExperimentsTreeProvider } from './tree';
 
-export interface SidebarDeps {
-  index: IndexService;
+export interface ExperimentsViewContext {
   tree: ExperimentsTreeProvider;
   view: vscode.TreeView<ExperimentsNode>;
-  settings: RunListSettings;
-  runs: RunCommands;
-  log: vscode.LogOutputChannel;
-  /** Stops a run that is not a local process (a Slurm job); false for a local run. */
-  stopElsewhere?: (runId: string) => Promise<boolean>;
+  listSettings: RunListSettings;
 }
 
-type RunNode = ExperimentsNode & { kind: 'run' };
-
-/**
- * The runs an action applies to: the clicked row plus the rest of the multi-selection, or run ids
- * passed by another command (a notification, a CodeLens, the compare panel).
- */
-function targetRuns(view: vscode.TreeView<ExperimentsNode>, args: unknown[]): string[] {
-  const ids = new Set<string>();
-  const visit = (value: unknown) => {
-    if (typeof value === 'string') ids.add(value);
-    else if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object' && (value as RunNode).kind === 'run')
-      ids.add((value as RunNode).run.id);
-  };
-  args.forEach(visit);
-  if (ids.size === 0) view.selection.forEach(visit);
-  if (ids.size === 0) throw new RefusedError('no-selection', 'Select a run in the Experiments view first.');
-  return [...ids];
-}
-
-export function registerSidebarCommands(deps: SidebarDeps): vscode.Disposable[] {
-  const { index, tree, view, settings, log } = deps;
-  const actions = new RunActions(index, deps.stopElsewhere);
-  const one = (args: unknown[]) => targetRuns(view, args)[0]!;
-  const nameOf = async (runId: string) => getRunDetail(await index.store(), runId)?.name ?? runId;
+/** The Experiments view's own commands: refresh, load more, filter, sort, primary metric, focus a run. */
+export function registerExperimentsViewCommands(
+  services: Services,
+  context: ExperimentsViewContext,
+): vscode.Disposable[] {
+  const { log, folders } = services;
+  const { tree, view, listSettings } = context;
   const command = (id: string, handler: (...args: unknown[]) => unknown) =>
     registerCommand(id, log, handler as (...args: never[]) => unknown);
+  /** The experiment of a node (and its folder), else one the user picks. */
+  const experimentOf = async (node: unknown): Promise<{ folder: FolderService; experiment: string } | undefined> => {
+    const named = CommandArgs.experiment([node]);
+    const root = (node as { root?: unknown } | undefined)?.root;
+    const given = typeof root === 'string' ? folders.all().find((f) => f.root === root) : undefined;
+    if (named && given) return { folder: given, experiment: named };
+    const folder = await folders.pick('Experiment', (f) => f.hasRuns());
+    if (!folder) return undefined;
+    const names = listExperiments(await folder.store()).map((e) => e.name);
+    const experiment =
+      names.length === 1 ? names[0] : await vscode.window.showQuickPick(names, { title: 'Experiment' });
+    return experiment ? { folder, experiment } : undefined;
+  };
 
   return [
     command('trackside.refreshRuns', () => tree.refresh()),
-    command('trackside.loadMoreRuns', (experiment) => tree.showMore(String(experiment))),
-    command('trackside.showOutput', (...args) => actions.showOutput(one(args))),
-    command('trackside.stopRun', (...args) => stopAll(actions, targetRuns(view, args), false)),
-    command('trackside.forceStopRun', (...args) => stopAll(actions, targetRuns(view, args), true)),
-    command('trackside.rerun', (...args) => deps.runs.rerun(one(args), false)),
-    command('trackside.rerunWithParams', (...args) => deps.runs.rerun(one(args), true)),
-    command('trackside.renameRun', async (...args) => {
-      const id = one(args);
-      await actions.rename(id, await nameOf(id));
+    command('trackside.loadMoreRuns', (node) => {
+      const more = node as ExperimentsNode | undefined;
+      if (more?.kind === 'more') tree.showMore(more.root, more.experiment);
     }),
-    command('trackside.tagRun', (...args) => actions.tag(one(args))),
-    command('trackside.addNote', (...args) => actions.addNote(one(args))),
-    command('trackside.copyRunId', async (...args) => {
-      const ids = targetRuns(view, args);
-      await vscode.env.clipboard.writeText(ids.join('\n'));
-      vscode.window.setStatusBarMessage(`Copied ${ids.length === 1 ? ids[0] : `${ids.length} run ids`}`, 3000);
-    }),
-    command('trackside.deleteRun', async (...args) => {
-      const ids = targetRuns(view, args);
-      const names = await Promise.all(ids.map(nameOf));
-      if (await actions.delete(ids, names)) tree.refresh();
-    }),
-    command('trackside.showCodeDiff', (...args) => showCodeDiff(index, actions, one(args))),
-    command('trackside.filterRuns', () => filterRuns(settings, tree, view)),
+    command('trackside.filterRuns', () => filterRuns(listSettings, tree, view)),
     command('trackside.clearFilter', async () => {
-      await settings.setFilter({ text: '', statuses: [] });
+      await listSettings.setFilter({ text: '', statuses: [] });
       view.description = undefined;
       tree.refresh();
     }),
-    command('trackside.sortRuns', (node) => sortRuns(index, settings, tree, node)),
-    command('trackside.setPrimaryMetric', (node) => setPrimaryMetric(index, settings, tree, node)),
-    command('trackside.focusRun', async (runId) => {
-      const node = tree.runNode(String(runId));
-      if (node) await view.reveal(node, { select: true, focus: true });
-      await vscode.commands.executeCommand('trackside.openRun', String(runId));
+    command('trackside.sortRuns', async (node) => {
+      const target = await experimentOf(node);
+      if (target) await sortRuns(target.folder, target.experiment, listSettings, tree);
     }),
-    command('trackside.compareWithBest', async (...args) => {
-      const id = one(args);
-      const best = await bestRunLike(index, settings, id);
-      await vscode.commands.executeCommand('trackside.compareRuns', best && best !== id ? [id, best] : [id]);
+    command('trackside.setPrimaryMetric', async (node) => {
+      const target = await experimentOf(node);
+      if (target) await setPrimaryMetric(target.folder, target.experiment, listSettings, tree);
+    }),
+    command('trackside.focusRun', async (...args) => {
+      const runId = CommandArgs.runId(args);
+      if (!runId) return;
+      const node = tree.runNode(runId);
+      if (node) await view.reveal(node, { select: true, focus: true });
+      await vscode.commands.executeCommand('trackside.openRun', runId);
     }),
   ];
-}
-
-/**
- * Stops every selected run that is running; the others (a finished run also in the selection) are
- * left alone. Only when none could be stopped is that an error, with the first reason.
- */
-async function stopAll(actions: RunActions, runIds: string[], force: boolean): Promise<void> {
-  let stopped = 0;
-  let firstError: unknown;
-  for (const id of runIds) {
-    try {
-      await actions.stop(id, force);
-      stopped++;
-    } catch (error) {
-      firstError ??= error;
-    }
-  }
-  if (stopped === 0 && firstError) throw firstError;
-}
-
-async function showCodeDiff(index: IndexService, actions: RunActions, runId: string): Promise<void> {
-  // Git runs hooks and fsmonitor commands from the repository's config: not in Restricted Mode.
-  requireTrust();
-  const detail = getRunDetail(await index.store(), runId);
-  if (!detail) throw new RefusedError('missing-file', 'This run is not in the index any more.');
-  const code = await materializeRunChanges(detail.cwd, detail.gitCommit, join(actions.runDir(runId), RunFile.patch));
-  const short = code.commit.slice(0, 8);
-  if (code.files.length === 0) {
-    void vscode.window.showInformationMessage(
-      `Run ${detail.name} had no uncommitted changes: its code is commit ${short}.`,
-    );
-    return;
-  }
-  const empty = vscode.Uri.parse('untitled:empty');
-  const resources = code.files.map((f) => {
-    const workspaceFile = vscode.Uri.file(join(code.repoRoot, f.path));
-    return [
-      workspaceFile,
-      f.atCommit ? vscode.Uri.file(f.atCommit) : empty,
-      f.asRun ? vscode.Uri.file(f.asRun) : empty,
-    ] as const;
-  });
-  const title = `${detail.name}: uncommitted changes on ${short}`;
-  if (resources.length === 1) {
-    const [, left, right] = resources[0]!;
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${title} (${code.files[0]!.path})`);
-    return;
-  }
-  await vscode.commands.executeCommand('vscode.changes', title, resources);
 }
 
 async function filterRuns(
@@ -181,31 +102,13 @@ async function filterRuns(
   tree.refresh();
 }
 
-async function metricKeysOf(index: IndexService, experiment: string): Promise<string[]> {
-  const store = await index.store();
-  const ids = queryRuns(store, { experiment, limit: 200 }).rows.map((r) => r.id);
-  return [...new Set(summariesForRuns(store, ids).map((s) => s.key))].sort();
-}
-
-async function pickExperiment(index: IndexService, node: unknown): Promise<string | undefined> {
-  const n = node as ExperimentsNode | undefined;
-  if (n?.kind === 'experiment') return n.name;
-  if (n?.kind === 'run') return n.run.experiment;
-  const { listExperiments } = await import('../../core/store/queries-runs');
-  const names = listExperiments(await index.store()).map((e) => e.name);
-  if (names.length === 1) return names[0];
-  return vscode.window.showQuickPick(names, { title: 'Experiment' });
-}
-
 async function sortRuns(
-  index: IndexService,
+  folder: FolderService,
+  experiment: string,
   settings: RunListSettings,
   tree: ExperimentsTreeProvider,
-  node: unknown,
 ): Promise<void> {
-  const experiment = await pickExperiment(index, node);
-  if (!experiment) return;
-  const keys = await metricKeysOf(index, experiment);
+  const keys = metricKeysOfExperiment(await folder.store(), experiment);
   const items = [
     { label: '$(history) Newest first', key: undefined, direction: 'desc' as const },
     ...keys.flatMap((key) => {
@@ -234,16 +137,15 @@ async function sortRuns(
 }
 
 async function setPrimaryMetric(
-  index: IndexService,
+  folder: FolderService,
+  experiment: string,
   settings: RunListSettings,
   tree: ExperimentsTreeProvider,
-  node: unknown,
 ): Promise<void> {
-  const experiment = await pickExperiment(index, node);
-  if (!experiment) return;
-  const keys = await metricKeysOf(index, experiment);
-  if (keys.length === 0)
-    throw new RefusedError('no-selection', `The runs of ${experiment} have logged no metrics yet.`);
+  const keys = metricKeysOfExperiment(await folder.store(), experiment);
+  if (keys.length === 0) {
+    throw new RefusedError('no-runs', `The runs of ${experiment} have logged no metrics yet.`);
+  }
   const key = await vscode.window.showQuickPick(keys, {
     title: `Primary metric of ${experiment}`,
     placeHolder: 'Shown beside each run and used to find the best run',
@@ -251,23 +153,4 @@ async function setPrimaryMetric(
   if (!key) return;
   await settings.setPrimaryMetric(experiment, key);
   tree.refresh();
-}
-
-/** The best finished run of the same experiment by its primary metric (lowest for loss-like names). */
-async function bestRunLike(index: IndexService, settings: RunListSettings, runId: string): Promise<string | undefined> {
-  const store = await index.store();
-  const run = getRunDetail(store, runId);
-  if (!run) return undefined;
-  const keys = await metricKeysOf(index, run.experiment);
-  const { defaultPrimaryMetric } = await import('../../core/metrics/primary-metric');
-  const key = settings.primaryMetric(run.experiment) ?? defaultPrimaryMetric(keys);
-  if (!key) return undefined;
-  const { rows } = queryRuns(store, {
-    experiment: run.experiment,
-    status: ['finished'],
-    sort: { by: 'metric', key },
-    direction: metricDirection(key) === 'min' ? 'asc' : 'desc',
-    limit: 1,
-  });
-  return rows[0]?.id;
 }

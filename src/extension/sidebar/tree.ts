@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { CommandArgs } from '../command-args';
 import type { RunStatusValue } from '../../core/runs/protocol';
 import type { IndexStore } from '../../core/store/database';
 import {
@@ -9,20 +10,25 @@ import {
   type ParamEntry,
   type RunRow,
   type SummaryEntry,
-} from '../../core/store/queries-runs';
+} from '../../core/store/runs';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
 import { formatAge, formatDuration, formatNumber } from '../../core/format/numbers';
 import { SWEEP_TAG } from '../../core/sweeps/sweep-record';
-import type { IndexService } from '../index/index-service';
+import { RefusedError } from '../refusal';
+import type { FolderService } from '../workspace/folder-service';
+import type { Folders } from '../workspace/folders';
 import type { RunTreeExtension, SweepNode } from '../sweeps/sweep-groups';
 import type { RunListSettings } from './list-settings';
 
 export const PAGE_SIZE = 200;
 
 export type ExperimentsNode =
-  | { kind: 'experiment'; name: string; runCount: number }
+  /** A workspace folder, above its experiments when the workspace has several. */
+  | { kind: 'folder'; root: string; name: string }
+  | { kind: 'experiment'; root: string; name: string; runCount: number }
   | {
       kind: 'run';
+      root: string;
       runId: string;
       run: RunRow;
       summaries: SummaryEntry[];
@@ -30,7 +36,7 @@ export type ExperimentsNode =
       /** The sweep group it is listed under, for a sweep's trial. */
       sweep?: SweepNode;
     }
-  | { kind: 'more'; experiment: string; shown: number; total: number }
+  | { kind: 'more'; root: string; experiment: string; shown: number; total: number }
   | SweepNode;
 
 const STATUS_ICONS: Record<RunStatusValue, vscode.ThemeIcon> = {
@@ -43,13 +49,25 @@ const STATUS_ICONS: Record<RunStatusValue, vscode.ThemeIcon> = {
 };
 
 /**
- * Experiments → runs, newest first, one page at a time (a "Load more" row fetches the next page),
- * so a workspace with 100,000 runs opens as fast as one with ten. Reads only the index.
+ * The runs an action applies to: those the arguments name (the clicked row, the multi-selection, ids
+ * another command passed), else the rows selected in the Experiments view.
+ */
+export function selectedRunIds(args: readonly unknown[], view: vscode.TreeView<ExperimentsNode>): string[] {
+  const given = CommandArgs.runIds(args);
+  const ids = given.length > 0 ? given : CommandArgs.runIds([view.selection]);
+  if (ids.length === 0) throw new RefusedError('no-selection', 'Select a run in the Experiments view first.');
+  return ids;
+}
+
+/**
+ * [Folder →] experiments → runs, newest first, one page at a time (a "Load more" row fetches the
+ * next page), so a workspace with 100,000 runs opens as fast as one with ten. A folder level is
+ * shown only in a multi-root workspace. Reads only the index.
  */
 export class ExperimentsTreeProvider implements vscode.TreeDataProvider<ExperimentsNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ExperimentsNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  /** Rows shown per experiment: grows by a page each time the user asks for more. */
+  /** Rows shown per experiment (`root\0experiment`): grows by a page each time the user asks for more. */
   private readonly shown = new Map<string, number>();
   private readonly runNodes = new Map<string, ExperimentsNode & { kind: 'run' }>();
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -57,7 +75,7 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
   private extension: RunTreeExtension | undefined;
 
   constructor(
-    private readonly index: IndexService,
+    private readonly folders: Folders,
     private readonly settings: RunListSettings,
   ) {}
 
@@ -79,8 +97,9 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
     this.refresh();
   }
 
-  showMore(experiment: string): void {
-    this.shown.set(experiment, (this.shown.get(experiment) ?? PAGE_SIZE) + PAGE_SIZE);
+  showMore(root: string, experiment: string): void {
+    const key = `${root}\0${experiment}`;
+    this.shown.set(key, (this.shown.get(key) ?? PAGE_SIZE) + PAGE_SIZE);
     this.refresh();
   }
 
@@ -90,24 +109,32 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
   }
 
   async getChildren(node?: ExperimentsNode): Promise<ExperimentsNode[]> {
-    if (!this.index.hasRuns()) return [];
-    const store = await this.index.store();
     if (!node) {
-      const experiments = listExperiments(store).filter((e) => e.runCount > 0);
-      return experiments.map((e) => ({ kind: 'experiment', name: e.name, runCount: e.runCount }));
+      const folders = this.folders.withRuns();
+      if (this.folders.isMultiRoot) return folders.map((f) => ({ kind: 'folder', root: f.root, name: f.name }));
+      return folders[0] ? this.experimentsOf(folders[0]) : [];
     }
-    if (node.kind === 'sweep') return this.runsOf(store, node.experiment, node);
+    const folder = this.folders.all().find((f) => f.root === node.root);
+    if (!folder?.hasRuns()) return [];
+    if (node.kind === 'folder') return this.experimentsOf(folder);
+    const store = await folder.store();
+    if (node.kind === 'sweep') return this.runsOf(store, node.root, node.experiment, node);
     if (node.kind !== 'experiment') return [];
-    const sweeps = (await this.extension?.sweepsOf(node.name)) ?? [];
-    return [...sweeps, ...this.runsOf(store, node.name)];
+    const sweeps = (await this.extension?.sweepsOf(node.root, node.name)) ?? [];
+    return [...sweeps, ...this.runsOf(store, node.root, node.name)];
   }
 
-  private runsOf(store: IndexStore, experiment: string, sweep?: SweepNode): ExperimentsNode[] {
+  private async experimentsOf(folder: FolderService): Promise<ExperimentsNode[]> {
+    const experiments = listExperiments(await folder.store()).filter((e) => e.runCount > 0);
+    return experiments.map((e) => ({ kind: 'experiment', root: folder.root, name: e.name, runCount: e.runCount }));
+  }
+
+  private runsOf(store: IndexStore, root: string, experiment: string, sweep?: SweepNode): ExperimentsNode[] {
     const filter = this.settings.filter;
     const primary = this.settings.primaryMetric(experiment);
     const sortKey = this.settings.sortMetric(experiment);
     // A sweep lists all its trials; the experiment's own list leaves them to their sweep group.
-    const limit = sweep ? 10_000 : (this.shown.get(experiment) ?? PAGE_SIZE);
+    const limit = sweep ? 10_000 : (this.shown.get(`${root}\0${experiment}`) ?? PAGE_SIZE);
     const page = queryRuns(store, {
       experiment,
       text: filter.text || undefined,
@@ -129,21 +156,29 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
     const chosen = primary ?? defaultPrimaryMetric(experimentKeys);
     const nodes: ExperimentsNode[] = page.rows.map((run) => {
       const summaries = byRun.get(run.id) ?? [];
-      const node = { kind: 'run' as const, runId: run.id, run, summaries, primary: chosen, sweep };
+      const node = { kind: 'run' as const, root, runId: run.id, run, summaries, primary: chosen, sweep };
       this.runNodes.set(run.id, node);
       return node;
     });
     if (page.total > page.rows.length) {
-      nodes.push({ kind: 'more', experiment, shown: page.rows.length, total: page.total });
+      nodes.push({ kind: 'more', root, experiment, shown: page.rows.length, total: page.total });
     }
     return nodes;
   }
 
   getTreeItem(node: ExperimentsNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'folder': {
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `folder:${node.root}`;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.tooltip = node.root;
+        item.contextValue = 'folder';
+        return item;
+      }
       case 'experiment': {
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
-        item.id = `experiment:${node.name}`;
+        item.id = `experiment:${node.root}:${node.name}`;
         item.description = `${node.runCount} run${node.runCount === 1 ? '' : 's'}`;
         item.iconPath = new vscode.ThemeIcon('beaker');
         item.contextValue = 'experiment';
@@ -151,9 +186,9 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
       }
       case 'more': {
         const item = new vscode.TreeItem(`Load more… (${node.shown} of ${node.total})`);
-        item.id = `more:${node.experiment}`;
+        item.id = `more:${node.root}:${node.experiment}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: 'trackside.loadMoreRuns', title: 'Load More Runs', arguments: [node.experiment] };
+        item.command = { command: 'trackside.loadMoreRuns', title: 'Load More Runs', arguments: [node] };
         item.contextValue = 'more';
         return item;
       }
@@ -169,14 +204,18 @@ export class ExperimentsTreeProvider implements vscode.TreeDataProvider<Experime
   }
 
   getParent(node: ExperimentsNode): ExperimentsNode | undefined {
-    if (node.kind === 'run') return node.sweep ?? { kind: 'experiment', name: node.run.experiment, runCount: 0 };
-    if (node.kind === 'sweep') return { kind: 'experiment', name: node.experiment, runCount: 0 };
-    return undefined;
+    if (node.kind === 'folder') return undefined;
+    const experiment = (name: string): ExperimentsNode => ({ kind: 'experiment', root: node.root, name, runCount: 0 });
+    if (node.kind === 'run') return node.sweep ?? experiment(node.run.experiment);
+    if (node.kind === 'sweep') return experiment(node.experiment);
+    if (!this.folders.isMultiRoot) return undefined;
+    return { kind: 'folder', root: node.root, name: this.folders.all().find((f) => f.root === node.root)?.name ?? '' };
   }
 
   async resolveTreeItem(item: vscode.TreeItem, node: ExperimentsNode): Promise<vscode.TreeItem> {
-    if (node.kind !== 'run') return item;
-    const store = await this.index.store();
+    const folder = node.kind === 'run' ? this.folders.all().find((f) => f.root === node.root) : undefined;
+    if (node.kind !== 'run' || !folder) return item;
+    const store = await folder.store();
     const tooltip = runTooltip(node, paramsForRuns(store, [node.run.id]));
     const placement = await this.extension?.placement(node.run.id);
     if (placement) tooltip.appendMarkdown(`\n\n${placement}`);

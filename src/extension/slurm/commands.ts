@@ -4,15 +4,19 @@ import { readRunInfo } from '../../core/runs/reader';
 import { SlurmError } from '../../core/slurm/errors';
 import { resolveTarget } from '../../core/slurm/target';
 import { scriptTarget } from '../runs/script-target';
-import { computeTargetsFromSettings } from './compute-settings';
+import type { Settings } from '../settings';
 import type { SlurmService } from './slurm-service';
 
 /**
  * Asks which compute target to use (no question when there is only one). Throws a SlurmError with
  * the next step when `trackside.compute` has none.
  */
-export async function pickComputeTarget(scope: vscode.Uri | undefined, title: string): Promise<string | undefined> {
-  const targets = computeTargetsFromSettings(scope);
+export async function pickComputeTarget(
+  settings: Settings,
+  scope: vscode.Uri | undefined,
+  title: string,
+): Promise<string | undefined> {
+  const targets = settings.computeTargets(scope);
   const names = Object.keys(targets);
   if (names.length === 0) {
     throw new SlurmError(
@@ -44,15 +48,25 @@ export async function pickComputeTarget(scope: vscode.Uri | undefined, title: st
  * "Run Current File on Slurm…": the script as a tracked run submitted with sbatch. The run shows at
  * once as pending with its job id; the monitor follows it to its end.
  */
-export async function runFileOnSlurm(slurm: SlurmService, cliPath: string, target?: unknown): Promise<void> {
-  const script = await scriptTarget(target);
-  const targetName = await pickComputeTarget(script.file, `Run ${path.basename(script.file.fsPath)} on Slurm`);
+export async function runFileOnSlurm(
+  settings: Settings,
+  slurmOf: (folder: vscode.WorkspaceFolder) => SlurmService,
+  cliPath: string,
+  target?: unknown,
+): Promise<void> {
+  const script = await scriptTarget(settings, target);
+  const slurm = slurmOf(script.folder);
+  const targetName = await pickComputeTarget(
+    settings,
+    script.file,
+    `Run ${path.basename(script.file.fsPath)} on Slurm`,
+  );
   if (!targetName) return;
   const submitted = await slurm.submit({
     command: script.command,
     cwd: script.folder.uri.fsPath,
     targetName,
-    target: resolveTarget(computeTargetsFromSettings(script.file), targetName),
+    target: resolveTarget(settings.computeTargets(script.file), targetName),
     cliPath,
   });
   vscode.window.setStatusBarMessage(

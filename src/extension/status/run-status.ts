@@ -2,16 +2,18 @@ import * as vscode from 'vscode';
 import { formatNumber } from '../../core/format/numbers';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
 import type { RunStatusValue } from '../../core/runs/protocol';
-import { queryRuns, summariesForRuns, type RunRow } from '../../core/store/queries-runs';
+import { queryRuns, summariesForRuns, type RunRow } from '../../core/store/runs';
 import { SWEEP_TAG } from '../../core/sweeps/sweep-record';
-import type { IndexService } from '../index/index-service';
+import type { Settings } from '../settings';
+import type { FolderService } from '../workspace/folder-service';
+import type { Folders } from '../workspace/folders';
 
 const ENDED: ReadonlySet<RunStatusValue> = new Set(['finished', 'failed', 'killed']);
 
 export interface RunStatusDeps {
-  index: IndexService;
+  folders: Folders;
+  settings: Settings;
   primaryMetric(experiment: string): string | undefined;
-  notificationsEnabled(): boolean;
   log: vscode.LogOutputChannel;
 }
 
@@ -28,7 +30,7 @@ export class RunStatusReporter implements vscode.Disposable {
 
   constructor(private readonly deps: RunStatusDeps) {
     this.item.name = 'Trackside Runs';
-    this.subscription = deps.index.onDidChange(() => this.schedule());
+    this.subscription = deps.folders.onDidChangeRuns(() => this.schedule());
     this.schedule();
   }
 
@@ -39,56 +41,63 @@ export class RunStatusReporter implements vscode.Disposable {
     }, 300);
   }
 
+  /** Counts over every folder; the newest running run (of any folder) is the one shown and focused. */
   private async update(): Promise<void> {
-    if (!this.deps.index.hasRuns()) return;
-    const store = await this.deps.index.store();
-    const running = queryRuns(store, { status: ['running'], limit: 50 });
-    const queued = queryRuns(store, { status: ['queued'], limit: 1 }).total;
+    let running = 0;
+    let queued = 0;
     // Pending: waiting for a Slurm node.
-    const pending = queryRuns(store, { status: ['pending'], limit: 1 }).total;
-    const recent = queryRuns(store, { limit: 50 }).rows;
-    for (const run of [...recent, ...running.rows]) this.noticeStatus(run);
-    if (running.total === 0 && queued === 0 && pending === 0) {
+    let pending = 0;
+    let focused: { run: RunRow; folder: FolderService } | undefined;
+    for (const folder of this.deps.folders.withRuns()) {
+      const store = await folder.store();
+      const live = queryRuns(store, { status: ['running'], limit: 50 });
+      running += live.total;
+      queued += queryRuns(store, { status: ['queued'], limit: 1 }).total;
+      pending += queryRuns(store, { status: ['pending'], limit: 1 }).total;
+      for (const run of [...queryRuns(store, { limit: 50 }).rows, ...live.rows]) this.noticeStatus(run, folder);
+      const newest = live.rows[0];
+      if (newest && (!focused || newest.createdAt > focused.run.createdAt)) focused = { run: newest, folder };
+    }
+    if (running === 0 && queued === 0 && pending === 0) {
       this.item.hide();
       return;
     }
-    const focused = running.rows[0];
     let metric = '';
     if (focused) {
-      const summaries = summariesForRuns(store, [focused.id]);
-      const key = this.deps.primaryMetric(focused.experiment) ?? defaultPrimaryMetric(summaries.map((s) => s.key));
+      const summaries = summariesForRuns(await focused.folder.store(), [focused.run.id]);
+      const key = this.deps.primaryMetric(focused.run.experiment) ?? defaultPrimaryMetric(summaries.map((s) => s.key));
       const last = summaries.find((s) => s.key === key)?.last;
       if (key && last !== undefined && last !== null) metric = ` · ${key} ${formatNumber(last)}`;
     }
     const parts = [
-      running.total > 0 ? `${running.total} running` : '',
+      running > 0 ? `${running} running` : '',
       queued > 0 ? `${queued} queued` : '',
       pending > 0 ? `${pending} pending` : '',
     ];
     this.item.text = `$(loading~spin) ${parts.filter(Boolean).join(', ')}${metric}`;
     this.item.tooltip = focused
-      ? `Trackside: ${focused.name} (${focused.experiment}) — click to open it`
+      ? `Trackside: ${focused.run.name} (${focused.run.experiment}) — click to open it`
       : 'Trackside runs';
     this.item.command = focused
-      ? { command: 'trackside.focusRun', title: 'Focus Run', arguments: [focused.id] }
+      ? { command: 'trackside.focusRun', title: 'Focus Run', arguments: [focused.run.id] }
       : 'trackside.experiments.focus';
     this.item.show();
   }
 
   /** Notifies once when a run this window has seen running or queued reaches an end state. */
-  private noticeStatus(run: RunRow): void {
+  private noticeStatus(run: RunRow, folder: FolderService): void {
     const before = this.known.get(run.id);
     this.known.set(run.id, run.status);
     // A run started after this window opened may end before it is first seen running.
     const startedHere = before === undefined && Date.parse(run.createdAt) >= this.activatedAt;
     if ((!before && !startedHere) || (before && ENDED.has(before)) || !ENDED.has(run.status)) return;
-    if (!this.deps.notificationsEnabled()) return;
-    void this.notify(run);
+    if (!this.deps.settings.notifyRunEnded) return;
+    void this.notify(run, folder);
   }
 
-  private async notify(run: RunRow): Promise<void> {
+  private async notify(run: RunRow, folder: FolderService): Promise<void> {
     // A sweep's trials end by the dozen: the sweep reports once when all have (src/extension/sweeps).
-    const store = await this.deps.index.store();
+    const store = await folder.store();
     if (queryRuns(store, { tag: { key: SWEEP_TAG }, text: run.id, limit: 1 }).total > 0) return;
     const text =
       run.status === 'finished'

@@ -7,23 +7,24 @@ import { recentRunsOfScript } from '../../core/inline/script-runs';
 import type { SweepDefinition } from '../../core/sweeps/definition';
 import { launchSweep } from '../../core/sweeps/launch';
 import { loadSweepFile, SweepFileError } from '../../core/sweeps/sweep-file';
-import type { IndexService } from '../index/index-service';
+import type { FolderService } from '../workspace/folder-service';
 import type { QueueService } from '../queue/queue-service';
 
 import { pythonInterpreterFor } from '../runs/interpreter';
-import { computeTargetNames, computeTargetsFromSettings } from '../slurm/compute-settings';
+import type { Settings } from '../settings';
 import type { SlurmService } from '../slurm/slurm-service';
 import { describeIssues, isSweepFile, type SweepDiagnostics } from './diagnostics';
 import { sweepForm } from './sweep-form';
 import type { SweepGroups, SweepNode } from './sweep-groups';
 
 export interface SweepCommandDeps {
-  index: IndexService;
+  index: FolderService;
   queue: QueueService;
   slurm: SlurmService;
   diagnostics: SweepDiagnostics;
   groups: SweepGroups;
   cliPath: string;
+  settings: Settings;
 }
 
 const PYTHON = /^python(\d+(\.\d+)*)?$/;
@@ -46,10 +47,10 @@ export async function runSweep(deps: SweepCommandDeps, target?: unknown): Promis
       const runs = recentRunsOfScript(await deps.index.store(), script.fsPath, 5);
       return [...new Set(runs.flatMap((r) => [...r.summaries.keys()]))];
     },
-    computeTargets: computeTargetNames(uri),
+    computeTargets: deps.settings.computeTargetNames(uri),
   });
   if (!form) return;
-  const folder = vscode.workspace.getWorkspaceFolder(form.script)?.uri.fsPath ?? deps.index.workspaceRoot;
+  const folder = vscode.workspace.getWorkspaceFolder(form.script)?.uri.fsPath ?? deps.index.root;
   const file = freeSweepPath(folder, form.definition.name ?? 'sweep');
   await writeFile(file, `${JSON.stringify(form.definition, null, 2)}\n`);
   const fileUri = vscode.Uri.file(file);
@@ -83,11 +84,11 @@ async function launchSweepFile(deps: SweepCommandDeps, uri: vscode.Uri): Promise
     if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
     return;
   }
-  const slurmTargets = definition.target === 'slurm' ? computeTargetsFromSettings(uri) : undefined;
-  definition.command = await withInterpreter(definition, uri, slurmTargets);
-  const cwd = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? deps.index.workspaceRoot;
+  const slurmTargets = definition.target === 'slurm' ? deps.settings.computeTargets(uri) : undefined;
+  definition.command = await withInterpreter(definition, uri, slurmTargets, deps.settings);
+  const cwd = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? deps.index.root;
   const record = await launchSweep({
-    workspaceRoot: deps.index.workspaceRoot,
+    workspaceRoot: deps.index.root,
     cwd,
     definition,
     source: uri.fsPath,
@@ -119,7 +120,8 @@ async function launchSweepFile(deps: SweepCommandDeps, uri: vscode.Uri): Promise
 async function withInterpreter(
   definition: SweepDefinition,
   uri: vscode.Uri,
-  targets: ReturnType<typeof computeTargetsFromSettings> | undefined,
+  targets: ReturnType<Settings['computeTargets']> | undefined,
+  settings: Settings,
 ): Promise<string[]> {
   const [program = '', ...rest] = definition.command;
   if (!PYTHON.test(program)) return definition.command;
@@ -128,14 +130,14 @@ async function withInterpreter(
     const name = definition.compute ?? (names.length === 1 ? names[0] : undefined);
     if (name && targets[name]?.interpreter) return definition.command;
   }
-  return [await pythonInterpreterFor(uri), ...rest];
+  return [await pythonInterpreterFor(uri, settings), ...rest];
 }
 
 /** "Compare Sweep Runs": the compare panel on every trial run of a sweep. */
-export async function compareSweepRuns(groups: SweepGroups, node?: unknown): Promise<void> {
+export async function compareSweepRuns(groups: readonly SweepGroups[], node?: unknown): Promise<void> {
   let sweep = (node as SweepNode | undefined)?.kind === 'sweep' ? (node as SweepNode) : undefined;
   if (!sweep) {
-    const all = await groups.all();
+    const all = (await Promise.all(groups.map((g) => g.all()))).flat();
     if (all.length === 0) {
       void vscode.window.showInformationMessage(
         'No sweep in this workspace yet: run one with "Trackside: Run Sweep…".',

@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
-import { queryRuns } from '../../core/store/queries-runs';
+import { queryRuns } from '../../core/store/runs';
 import { formatNumber } from '../../core/format/numbers';
 import type { SweepProgress } from '../../core/sweeps/progress';
 import { listSweepIds, readSweepRecord, SWEEP_TAG, type SweepRecord } from '../../core/sweeps/sweep-record';
-import type { IndexService } from '../index/index-service';
+import type { FolderService } from '../workspace/folder-service';
 import { describeProgress, progressFromIndex } from './sweep-progress';
 
 /** A sweep's group in the Experiments view: its trial runs are listed under it, not beside it. */
 export interface SweepNode {
   kind: 'sweep';
+  /** The workspace folder of the sweep's runs. */
+  root: string;
   experiment: string;
   progress: SweepProgress;
   source: string | null;
@@ -16,8 +18,8 @@ export interface SweepNode {
 
 /** What the Experiments tree asks the compute features for (sweep groups, Slurm placement). */
 export interface RunTreeExtension {
-  /** Sweep groups shown first inside an experiment, newest first. */
-  sweepsOf(experiment: string): Promise<SweepNode[]>;
+  /** Sweep groups shown first inside an experiment of a workspace folder, newest first. */
+  sweepsOf(root: string, experiment: string): Promise<SweepNode[]>;
   sweepItem(node: SweepNode): vscode.TreeItem;
   /** A short note beside a run's row (a Slurm job id and state), if any. */
   runNote(runId: string): string | undefined;
@@ -33,7 +35,7 @@ export interface RunTreeExtension {
 export class SweepGroups {
   private readonly records = new Map<string, SweepRecord>();
 
-  constructor(private readonly index: IndexService) {}
+  constructor(private readonly index: FolderService) {}
 
   async sweepsOf(experiment: string): Promise<SweepNode[]> {
     if (!this.index.hasRuns()) return [];
@@ -47,6 +49,7 @@ export class SweepGroups {
       if (!record.trials.some((t) => t.runId && byId.has(t.runId))) continue;
       nodes.push({
         kind: 'sweep',
+        root: this.index.root,
         experiment,
         progress: progressFromIndex(store, record, byId),
         source: record.source,
@@ -67,6 +70,7 @@ export class SweepGroups {
       if (!first) continue;
       nodes.push({
         kind: 'sweep',
+        root: this.index.root,
         experiment: first.experiment,
         progress: progressFromIndex(store, record, byId),
         source: record.source,
@@ -77,11 +81,11 @@ export class SweepGroups {
 
   private async readRecords(): Promise<SweepRecord[]> {
     const records: SweepRecord[] = [];
-    for (const id of await listSweepIds(this.index.workspaceRoot)) {
+    for (const id of await listSweepIds(this.index.root)) {
       let record = this.records.get(id);
       if (!record) {
         try {
-          record = await readSweepRecord(this.index.workspaceRoot, id);
+          record = await readSweepRecord(this.index.root, id);
         } catch {
           continue; // being written, or edited by hand: shown once it reads
         }
@@ -97,7 +101,7 @@ export class SweepGroups {
 export function sweepTreeItem(node: SweepNode): vscode.TreeItem {
   const p = node.progress;
   const item = new vscode.TreeItem(`sweep ${p.name}`, vscode.TreeItemCollapsibleState.Expanded);
-  item.id = `sweep:${p.id}`;
+  item.id = `sweep:${node.root}:${p.id}`;
   item.description = describeProgress(p);
   const active = p.running > 0;
   item.iconPath = new vscode.ThemeIcon(

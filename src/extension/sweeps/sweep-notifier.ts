@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { IndexService } from '../index/index-service';
+import type { FolderService } from '../workspace/folder-service';
 import type { SweepGroups } from './sweep-groups';
 import { describeProgress } from './sweep-progress';
 
@@ -13,12 +13,12 @@ export class SweepNotifier implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    index: IndexService,
+    index: FolderService,
     private readonly groups: SweepGroups,
     private readonly enabled: () => boolean,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscription = index.onDidChange(() => {
+    this.subscription = index.onDidChangeRuns(() => {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.check().catch((error: unknown) => this.log.warn(`Sweep progress: ${(error as Error).message}`));

@@ -1,6 +1,6 @@
 import { formatNumber } from '../../core/format/numbers';
 import type { IndexStore } from '../../core/store/database';
-import { summariesForRuns, type RunRow } from '../../core/store/queries-runs';
+import { summariesForRuns, type RunRow } from '../../core/store/runs';
 import type { SweepProgress, TrialProgress } from '../../core/sweeps/progress';
 import type { SweepRecord } from '../../core/sweeps/sweep-record';
 

@@ -190,7 +190,8 @@ export class CodeServer {
    */
   workbenchUrl(folder: string = this.workspace): string {
     const url = new URL('/', this.origin);
-    url.searchParams.set('folder', folder);
+    // A multi-root workspace opens from its .code-workspace file.
+    url.searchParams.set(folder.endsWith('.code-workspace') ? 'workspace' : 'folder', folder);
     if (this.extension.kind === 'development') {
       const extensionUri = `vscode-remote://${this.remoteAuthority}${this.extension.path}`;
       url.searchParams.set('payload', JSON.stringify([['extensionDevelopmentPath', extensionUri]]));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bucketedLine } from '../../../src/core/compare/series-sql';
+import { bucketedLine } from '../../../src/core/store/metric-series';
 import { ingestRun } from '../../../src/core/runs/ingest';
 import type { RunEvent } from '../../../src/core/runs/protocol';
 import { IndexStore } from '../../../src/core/store/database';

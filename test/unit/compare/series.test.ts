@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { meanStdBands } from '../../../src/core/compare/bands';
-import type { SeriesColumns } from '../../../src/core/compare/queries';
+import type { SeriesColumns } from '../../../src/core/store/metric-series';
 import { EmaCursor, shapeSeries } from '../../../src/core/compare/series';
 import { emaSmooth } from '../../../src/core/metrics/smoothing';
 

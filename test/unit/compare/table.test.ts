@@ -7,7 +7,7 @@ import { toCsv, toMarkdown } from '../../../src/core/compare/export-table';
 import { buildCompareTable, differingParamKeys, type CompareTable } from '../../../src/core/compare/table';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { IndexStore } from '../../../src/core/store/database';
-import { getComparison } from '../../../src/core/store/queries-detail';
+import { getComparison } from '../../../src/core/store/comparison';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 
 let ws: TempWorkspace;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ingestRun } from '../../../src/core/runs/ingest';
 import { IndexStore } from '../../../src/core/store/database';
-import { queryRuns } from '../../../src/core/store/queries-runs';
+import { queryRuns } from '../../../src/core/store/runs';
 import { SweepDefinitionSchema, SweepParamSchema } from '../../../src/core/sweeps/definition';
 import { readSweepProgress } from '../../../src/core/sweeps/progress';
 import { parseSweepText, SweepFileError } from '../../../src/core/sweeps/sweep-file';

@@ -12,7 +12,8 @@ import {
   DERIVED_FROM_TAG,
   loadLineageGraph,
 } from '../../../src/core/lineage/load-graph';
-import { ModelRegistry } from '../../../src/core/models/model-registry';
+import type { ModelRegistry } from '../../../src/core/models/model-registry';
+import { modelRegistryOver } from '../../../src/core/workspace/workspace';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { IndexStore } from '../../../src/core/store/database';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
@@ -62,7 +63,7 @@ describe('lineage graph', () => {
     ws.run(4, { git: null }).writeInfo().writeStatus();
     store = IndexStore.openWorkspace(ws.root);
     await ingestAll(store, ws.root);
-    registry = new ModelRegistry(ws.root, store, async () => 'tester');
+    registry = modelRegistryOver(store, ws.root, { actor: async () => 'tester' });
     await registry.register({ runId: ws.run(1).id, artifactPath: 'model.pkl', name: 'base' });
     await registry.register({ runId: ws.run(2).id, artifactPath: 'tuned.pkl', name: 'tuned' });
     await registry.setAlias('tuned', 'champion', 1);

@@ -16,7 +16,7 @@ async function sqliteErrors(asPath: string): Promise<string[]> {
 for (const path of [
   'src/core/runs/ingest.ts',
   'src/core/store/queries-runs.ts',
-  'src/extension/index/index-service.ts',
+  'src/extension/workspace/folder-service.ts',
   'src/cli/commands/ls.ts',
   'bench/ingest.ts',
   'test/unit/store/queries.test.ts',
@@ -51,4 +51,24 @@ test('no file outside src/core/store/ names a SQLite library in an import or req
     .split('\n')
     .filter((line) => line && !line.startsWith('src/core/store/driver-') && !line.startsWith('test/fixtures/lint/'));
   assert.deepEqual(outside, []);
+});
+
+test('no SQL outside src/core/store/: every query lives in a store module named by its concept', () => {
+  const hits = execFileSync(
+    'git',
+    [
+      'grep',
+      '--untracked',
+      '-nE',
+      '\\.(query|prepare)\\(|\\b(SELECT|INSERT INTO|DELETE FROM) |\\bUPDATE [a-z_]+ SET\\b',
+      '--',
+      'src/*.ts',
+      'webview/*.ts',
+    ],
+    { encoding: 'utf8' },
+  )
+    .trim()
+    .split('\n')
+    .filter((line) => line && !line.startsWith('src/core/store/'));
+  assert.deepEqual(hits, []);
 });

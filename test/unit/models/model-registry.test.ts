@@ -3,11 +3,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ModelRegistryError } from '../../../src/core/models/errors';
-import { ModelRegistry } from '../../../src/core/models/model-registry';
-import { auditEntries, listModels } from '../../../src/core/models/queries';
+import { auditEntries, listModels } from '../../../src/core/store/models';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { reindex } from '../../../src/core/runs/reindex';
 import { IndexStore, indexPath } from '../../../src/core/store/database';
+import { modelRegistryOver } from '../../../src/core/workspace/workspace';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 import { git, runCli } from '../runs/run-fixtures';
 
@@ -53,7 +53,7 @@ describe('model registry', () => {
   });
 
   it('registers a run’s model artifact under its logged name with automatic versions', async () => {
-    const registry = new ModelRegistry(ws.root, store);
+    const registry = modelRegistryOver(store, ws.root);
     const first = await registry.register({ runId: ws.run(1).id, artifactPath: 'models/clf.pkl' });
     assert.equal(first.name, 'digits');
     assert.equal(first.version, 1);
@@ -81,7 +81,7 @@ describe('model registry', () => {
   });
 
   it('refuses artifacts the run did not output, with the outputs it did log', async () => {
-    const registry = new ModelRegistry(ws.root, store);
+    const registry = modelRegistryOver(store, ws.root);
     await assert.rejects(
       registry.register({ runId: ws.run(1).id, artifactPath: 'data/train.csv' }),
       (error: unknown) =>
@@ -96,7 +96,7 @@ describe('model registry', () => {
   });
 
   it('moves aliases between versions and records every change in the audit log with actor and time', async () => {
-    const registry = new ModelRegistry(ws.root, store);
+    const registry = modelRegistryOver(store, ws.root);
     await registry.register({ runId: ws.run(1).id, artifactPath: 'models/clf.pkl' });
     await registry.register({ runId: ws.run(2).id, artifactPath: 'models/clf.pkl' });
     await registry.setAlias('digits', 'champion', 1);
@@ -140,7 +140,7 @@ describe('model registry', () => {
   });
 
   it('keeps registrations, aliases and the audit log through `reindex` and a deleted index', async () => {
-    const registry = new ModelRegistry(ws.root, store);
+    const registry = modelRegistryOver(store, ws.root);
     await registry.register({ runId: ws.run(1).id, artifactPath: 'models/clf.pkl' });
     await registry.register({ runId: ws.run(2).id, artifactPath: 'models/clf.pkl' });
     await registry.setAlias('digits', 'champion', 2);
@@ -163,7 +163,7 @@ describe('model registry', () => {
   });
 
   it('keeps the audit table append-only', async () => {
-    await new ModelRegistry(ws.root, store).register({ runId: ws.run(1).id, artifactPath: 'models/clf.pkl' });
+    await modelRegistryOver(store, ws.root).register({ runId: ws.run(1).id, artifactPath: 'models/clf.pkl' });
     assert.throws(() => store.db.exec("UPDATE audit SET actor = 'mallory'"), /append-only/);
     assert.throws(() => store.db.exec('DELETE FROM audit'), /append-only/);
     assert.equal(auditEntries(store)[0]?.actor, 'alice@example.com');
@@ -173,8 +173,8 @@ describe('model registry', () => {
     const other = IndexStore.openWorkspace(ws.root);
     try {
       const [a, b] = await Promise.all([
-        new ModelRegistry(ws.root, store).register({ runId: ws.run(1).id, artifactPath: 'models/clf.pkl', name: 'm' }),
-        new ModelRegistry(ws.root, other).register({ runId: ws.run(2).id, artifactPath: 'models/clf.pkl', name: 'm' }),
+        modelRegistryOver(store, ws.root).register({ runId: ws.run(1).id, artifactPath: 'models/clf.pkl', name: 'm' }),
+        modelRegistryOver(other, ws.root).register({ runId: ws.run(2).id, artifactPath: 'models/clf.pkl', name: 'm' }),
       ]);
       assert.deepEqual([a.version, b.version].sort(), [1, 2]);
       // Each window's index applied both lines exactly once.
@@ -186,7 +186,7 @@ describe('model registry', () => {
   });
 
   it('survives the `trackside reindex` command', async () => {
-    const registry = new ModelRegistry(ws.root, store);
+    const registry = modelRegistryOver(store, ws.root);
     await registry.register({ runId: ws.run(1).id, artifactPath: 'models/clf.pkl' });
     await registry.setAlias('digits', 'champion', 1);
     // From a lost index: only the journals can bring the models back.

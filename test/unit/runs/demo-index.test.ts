@@ -6,8 +6,9 @@ import { after, before, test } from 'node:test';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { listRunIds, runsRoot } from '../../../src/core/runs/reader';
 import { IndexStore } from '../../../src/core/store/database';
-import { getMetricSeries, getRunDetail } from '../../../src/core/store/queries-detail';
-import { queryRuns } from '../../../src/core/store/queries-runs';
+import { getMetricSeries } from '../../../src/core/store/metric-series';
+import { getRunDetail } from '../../../src/core/store/run-detail';
+import { queryRuns } from '../../../src/core/store/runs';
 import { PYTHON, REPO_ROOT, git, readAllEvents, runCli, tempDir } from './run-fixtures';
 
 /**

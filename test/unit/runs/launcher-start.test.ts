@@ -6,7 +6,7 @@ import { ingestRun } from '../../../src/core/runs/ingest';
 import { launchRun, type StartedRun } from '../../../src/core/runs/launcher';
 import { readRunInfo, readRunStatus } from '../../../src/core/runs/reader';
 import { IndexStore } from '../../../src/core/store/database';
-import { getRunDetail } from '../../../src/core/store/queries-detail';
+import { getRunDetail } from '../../../src/core/store/run-detail';
 import { captureTerminal, git, initRepo, tempDir } from './run-fixtures';
 
 /**

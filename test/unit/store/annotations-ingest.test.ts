@@ -5,8 +5,8 @@ import { writeAnnotations } from '../../../src/core/compare/annotations';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { reindex } from '../../../src/core/runs/reindex';
 import { IndexStore } from '../../../src/core/store/database';
-import { getRunDetail } from '../../../src/core/store/queries-detail';
-import { queryRuns } from '../../../src/core/store/queries-runs';
+import { getRunDetail } from '../../../src/core/store/run-detail';
+import { queryRuns } from '../../../src/core/store/runs';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 
 const workspace = new TempWorkspace();

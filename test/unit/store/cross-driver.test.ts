@@ -7,7 +7,7 @@ import { ingestAll } from '../../../src/core/runs/ingest';
 import { reindex } from '../../../src/core/runs/reindex';
 import { IndexStore } from '../../../src/core/store/database';
 import { LATEST_SCHEMA_VERSION } from '../../../src/core/store/migrations';
-import { indexCounts } from '../../../src/core/store/queries-counts';
+import { indexCounts } from '../../../src/core/store/maintenance';
 import { expectedDriver, nodeBinary } from '../../fixtures/node-runtimes';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 import { dumpIndex } from './index-dump';

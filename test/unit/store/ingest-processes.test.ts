@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { reindex } from '../../../src/core/runs/reindex';
 import { IndexStore } from '../../../src/core/store/database';
-import { indexCounts } from '../../../src/core/store/queries-counts';
+import { indexCounts } from '../../../src/core/store/maintenance';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 import { dumpIndex } from './index-dump';
 

@@ -7,7 +7,7 @@ import { ingestAll, ingestRun } from '../../../src/core/runs/ingest';
 import type { RunInfo } from '../../../src/core/runs/protocol';
 import { reindex } from '../../../src/core/runs/reindex';
 import { IndexStore } from '../../../src/core/store/database';
-import { getRunDetail } from '../../../src/core/store/queries-detail';
+import { getRunDetail } from '../../../src/core/store/run-detail';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 import { dumpIndex } from './index-dump';
 

@@ -5,7 +5,7 @@ import { ingestAll, ingestRun } from '../../../src/core/runs/ingest';
 import { ORPHANED_RUN_MESSAGE } from '../../../src/core/runs/ingest-status';
 import { reindex } from '../../../src/core/runs/reindex';
 import { IndexStore, indexPath } from '../../../src/core/store/database';
-import { getRunDetail } from '../../../src/core/store/queries-detail';
+import { getRunDetail } from '../../../src/core/store/run-detail';
 import { TempWorkspace, metricEvent } from '../../fixtures/run-folder-builder';
 import { dumpIndex } from './index-dump';
 

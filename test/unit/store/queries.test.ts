@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { IndexStore } from '../../../src/core/store/database';
-import { comparedParams, getComparison, getMetricSeries, getRunDetail } from '../../../src/core/store/queries-detail';
-import { paramsForRuns, summariesForRuns } from '../../../src/core/store/queries-runs';
-import { listExperiments, queryRuns, resolveRunId } from '../../../src/core/store/queries-runs';
+import { comparedParams, getComparison } from '../../../src/core/store/comparison';
+import { getMetricSeries } from '../../../src/core/store/metric-series';
+import { getRunDetail } from '../../../src/core/store/run-detail';
+import { paramsForRuns, summariesForRuns } from '../../../src/core/store/runs';
+import { listExperiments, queryRuns, resolveRunId } from '../../../src/core/store/runs';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 
 describe('index queries', () => {

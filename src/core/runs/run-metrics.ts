@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import type { MetricEvent, RunInfo, RunStatus } from './protocol';
-import { listRunIds, readEventsFrom, readRunInfo, readRunStatus, runsRoot } from './reader';
+import { readEventsFrom, readRunInfo, readRunStatus } from './reader';
 
 export interface RunMetrics {
   info: RunInfo;
@@ -10,20 +9,7 @@ export interface RunMetrics {
   malformedLines: number;
 }
 
-/** Reads the newest run of a workspace straight from its folder (no index needed). */
-export async function readLatestRunMetrics(workspaceRoot: string): Promise<RunMetrics | null> {
-  const ids = await listRunIds(workspaceRoot);
-  for (let i = ids.length - 1; i >= 0; i--) {
-    const runDir = join(runsRoot(workspaceRoot), ids[i]!);
-    try {
-      return await readRunMetrics(runDir);
-    } catch {
-      // A folder whose run.json is not written yet (or is damaged): try the one before it.
-    }
-  }
-  return null;
-}
-
+/** A run's metric series read straight from its folder (no index needed). */
 export async function readRunMetrics(runDir: string): Promise<RunMetrics> {
   const info = await readRunInfo(runDir);
   const status = await readRunStatus(runDir);

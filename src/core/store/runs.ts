@@ -207,3 +207,9 @@ export function allRunIds(store: IndexStore, experiment?: string): string[] {
     .pluck()
     .all(experiment) as string[];
 }
+
+/** Metric keys the recent runs of an experiment logged, sorted (for sort and primary-metric pickers). */
+export function metricKeysOfExperiment(store: IndexStore, experiment: string, recentRuns = 200): string[] {
+  const ids = queryRuns(store, { experiment, limit: recentRuns }).rows.map((r) => r.id);
+  return [...new Set(summariesForRuns(store, ids).map((s) => s.key))].sort();
+}

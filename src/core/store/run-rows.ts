@@ -1,11 +1,10 @@
-import type { IndexStore } from '../store/database';
-import type { SummaryRow } from '../store/statements';
-import { METRIC_INSERT_BATCH } from '../store/statements';
 import { appendToSummary, extendSummary, type MetricSummary } from '../metrics/summary';
-import type { EffectiveStatus } from './ingest-status';
-import type { EventChunk } from './reader';
-import { paramColumns } from '../store/param-values';
-import { RunFile, type RunInfo } from './protocol';
+import type { EffectiveStatus } from '../runs/ingest-status';
+import { RunFile, type RunInfo } from '../runs/protocol';
+import type { EventChunk } from '../runs/reader';
+import type { IndexStore } from './database';
+import { paramColumns } from './param-values';
+import { METRIC_INSERT_BATCH, type SummaryRow } from './statements';
 
 /**
  * The synchronous halves of ingest: each function runs inside one transaction that never awaits, so
@@ -234,4 +233,46 @@ function insertPoints(store: IndexStore, pk: number, series: ReadonlyMap<string,
     }
   }
   for (let i = 0; i < pending.length; i += 6) s.insertMetric.run(...pending.slice(i, i + 6));
+}
+
+/** The fingerprint stored for one of a run's files; undefined when the file was never seen. */
+export function storedFingerprint(store: IndexStore, pk: number, file: string): string | null | undefined {
+  return store.query('SELECT fingerprint FROM ingest_offsets WHERE run_pk = ? AND file = ?').pluck().get(pk, file) as
+    string | null | undefined;
+}
+
+/**
+ * What the user gave a run in the editor (`annotations.json`): its name, note and user tags (which
+ * replace each other as a set and win over a training tag of the same key), with the file's
+ * fingerprint, in one transaction.
+ */
+export function applyAnnotations(
+  store: IndexStore,
+  pk: number,
+  annotations: { name: string; note: string; tags: Record<string, string> },
+  file: string,
+  fingerprint: string | null,
+): void {
+  store.transaction(() => {
+    // A cleared note falls back to one the training process set as its `note` tag.
+    store
+      .query(
+        `UPDATE runs SET name = ?,
+           note = COALESCE(NULLIF(?, ''), (SELECT value FROM tags WHERE run_pk = ? AND key = 'note' AND source = 'run'))
+         WHERE pk = ?`,
+      )
+      .run(annotations.name, annotations.note, pk, pk);
+    store.query("DELETE FROM tags WHERE run_pk = ? AND source = 'user'").run(pk);
+    const insert = store.query(
+      `INSERT INTO tags(run_pk, key, value, source) VALUES (?, ?, ?, 'user')
+       ON CONFLICT(run_pk, key) DO UPDATE SET value = excluded.value, source = 'user'`,
+    );
+    for (const [key, value] of Object.entries(annotations.tags)) insert.run(pk, key, value);
+    store
+      .query(
+        `INSERT INTO ingest_offsets(run_pk, file, offset, fingerprint) VALUES (?, ?, 0, ?)
+         ON CONFLICT(run_pk, file) DO UPDATE SET fingerprint = excluded.fingerprint`,
+      )
+      .run(pk, file, fingerprint);
+  }, 'immediate');
 }

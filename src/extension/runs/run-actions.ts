@@ -5,11 +5,10 @@ import * as vscode from 'vscode';
 import { readAnnotations, writeAnnotations } from '../../core/compare/annotations';
 import { removeReproductionWorktree, reproductionWorktree } from '../../core/reproduce/reproduce';
 import { RunFile } from '../../core/runs/protocol';
-import { readRunStatus, runsRoot } from '../../core/runs/reader';
+import { readRunStatus } from '../../core/runs/reader';
 import { stopLocalRun, StopRunError } from '../../core/runs/run-control';
-import { ingestRun } from '../../core/runs/ingest';
-import { deleteRunRows } from '../../core/runs/ingest-rows';
-import type { IndexService } from '../index/index-service';
+import { deleteRunRows } from '../../core/store/run-rows';
+import type { Folders } from '../workspace/folders';
 import { RefusedError } from '../refusal';
 
 /** How long a run being deleted may take to stop when asked, before it is killed; and after. */
@@ -19,13 +18,14 @@ const STOP_KILL_WAIT_MS = 5_000;
 /** Context-menu actions on runs that act on the run folder (the truth) and then the index. */
 export class RunActions {
   constructor(
-    private readonly index: IndexService,
+    private readonly folders: Folders,
     /** Stops runs that are not local processes (Slurm jobs: scancel); false for a local run. */
     private readonly stopElsewhere?: (runId: string) => Promise<boolean>,
   ) {}
 
+  /** The run's folder, in whichever workspace folder holds it. */
   runDir(runId: string): string {
-    return join(runsRoot(this.index.workspaceRoot), runId);
+    return this.folders.requireRun(runId).layout.runDir(runId);
   }
 
   async showOutput(runId: string): Promise<void> {
@@ -91,7 +91,7 @@ export class RunActions {
   async delete(runIds: string[], names: string[]): Promise<boolean> {
     const what = runIds.length === 1 ? `run "${names[0]}"` : `${runIds.length} runs`;
     const training = await this.training(runIds);
-    const reproductions = runIds.filter((id) => existsSync(reproductionWorktree(this.index.workspaceRoot, id)));
+    const reproductions = runIds.filter((id) => existsSync(reproductionWorktree(this.folders.requireRun(id).root, id)));
     const checkouts =
       reproductions.length > 0 ? ', with the code checkout a reproduction trained in (.trackside/worktrees).' : '.';
     const stopsFirst =
@@ -117,13 +117,14 @@ export class RunActions {
         },
       );
     }
-    const store = await this.index.store();
     for (const runId of runIds) {
+      const folder = this.folders.requireRun(runId);
       await rm(this.runDir(runId), { recursive: true, force: true });
-      await removeReproductionWorktree(this.index.workspaceRoot, runId);
-      deleteRunRows(store, runId);
+      await removeReproductionWorktree(folder.root, runId);
+      deleteRunRows(await folder.store(), runId);
+      // The rows are gone already: this tells the views at once, without waiting for the watcher.
+      await folder.refreshRuns([runId]);
     }
-    this.index.notifyChanged(runIds);
     return true;
   }
 
@@ -165,7 +166,6 @@ export class RunActions {
     const dir = this.runDir(runId);
     const next = edit(await readAnnotations(dir));
     await writeAnnotations(dir, next);
-    await ingestRun(await this.index.store(), this.index.workspaceRoot, runId);
-    this.index.notifyChanged([runId]);
+    await this.folders.requireRun(runId).refreshRuns([runId]);
   }
 }
