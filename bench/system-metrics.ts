@@ -1,12 +1,12 @@
 // The system-metrics sampler's own CPU cost per sample, on a real 20-process tree, against reading one
 // /proc/<pid>/stat: what one sample costs the launcher beside the cheapest read it is made of.
+import { PYTHON } from '../test/fixtures/python';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ProcessTreeReader } from '../src/core/runs/process-tree';
 import { DEFAULT_SYSTEM_METRICS_INTERVAL_MS, SystemMetricsSampler } from '../src/core/runs/system-metrics';
 import { ratioOf, type BenchResult } from './result';
 
-const PYTHON = '/usr/bin/python3';
 const TREE_SIZE = 20;
 const SAMPLES = 100;
 /** Under 1% of one core at the default interval. */

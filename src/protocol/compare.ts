@@ -14,6 +14,10 @@ export const MetricAggregateSchema = z.enum(['last', 'min', 'max']);
 export const MetricDirectionSchema = z.enum(['min', 'max']);
 
 export const ParamCellSchema = z.union([z.string(), z.number(), z.null()]);
+/** A param as the user gave it: numbers compare as numbers, booleans and words stay text. */
+export type ParamCell = z.infer<typeof ParamCellSchema>;
+/** Which summary of a metric a column shows. */
+export type MetricAggregate = z.infer<typeof MetricAggregateSchema>;
 
 export const CompareRowSchema = z.object({
   id: RunIdSchema,
@@ -29,11 +33,20 @@ export const CompareRowSchema = z.object({
   metrics: z.array(z.number().nullable()),
 });
 
+/**
+ * One row per run, params and metric summaries aligned with the table's key lists: `createdAt` in
+ * epoch ms, `durationMs` to the end or to now while the run goes on (null when it never started),
+ * `params` aligned with `paramKeys` (null where a run has no such param), `metrics` three per
+ * metric key (last, min, max).
+ */
+export type CompareRow = z.infer<typeof CompareRowSchema>;
+
 export const CompareTableSchema = z.object({
   paramKeys: z.array(z.string()),
   metricKeys: z.array(z.string()),
   rows: z.array(CompareRowSchema),
 });
+export type CompareTable = z.infer<typeof CompareTableSchema>;
 
 export const ColumnSpecSchema = z.object({
   id: z.string().min(1).max(500),

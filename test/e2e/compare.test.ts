@@ -1,3 +1,4 @@
+import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -8,7 +9,8 @@ import { monotonicFactory } from 'ulid';
 import { resolveColumn, sortRows, type Column } from '../../src/core/compare/columns';
 import { formatNumber } from '../../src/core/format/numbers';
 import { toCsv } from '../../src/core/compare/export-table';
-import { buildCompareTable, type CompareTable } from '../../src/core/compare/table';
+import { buildCompareTable } from '../../src/core/compare/table';
+import type { CompareTable } from '../../src/protocol/compare';
 import { PROTOCOL_VERSION, RUNS_DIR, RunFile, TRACKSIDE_DIR } from '../../src/core/runs/protocol';
 import { IndexStore } from '../../src/core/store/database';
 import { getComparison } from '../../src/core/store/comparison';
@@ -354,7 +356,7 @@ function writeRunningRun(name: string, points: number): { id: string; append(ste
     id,
     experiment: 'digits',
     name,
-    argv: ['/usr/bin/python3', 'train.py'],
+    argv: [PYTHON, 'train.py'],
     cwd: workspace.path,
     script: 'train.py',
     createdAt: new Date(now).toISOString(),
@@ -365,7 +367,7 @@ function writeRunningRun(name: string, points: number): { id: string; append(ste
       arch: process.arch,
       hostname: hostname(),
       node: process.version,
-      interpreter: '/usr/bin/python3',
+      interpreter: PYTHON,
       interpreterVersion: null,
       packages: {},
     },

@@ -1,3 +1,4 @@
+import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ writeFileSync(
 
 const suite = workbenchSuite('compute-queue', () => ({
   workspace: workspace.path,
-  settings: { 'trackside.python.interpreter': '/usr/bin/python3', 'trackside.queue.concurrency': 1 },
+  settings: { 'trackside.python.interpreter': PYTHON, 'trackside.queue.concurrency': 1 },
 }));
 
 interface StatusFile {

@@ -1,3 +1,4 @@
+import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,7 +54,7 @@ const suite = workbenchSuite('compute-slurm', async () => {
   return {
     workspace: workspace.path,
     settings: {
-      'trackside.python.interpreter': '/usr/bin/python3',
+      'trackside.python.interpreter': PYTHON,
       'trackside.compute': [
         // The launcher runs on the node with this Node.js (the node shares this machine's filesystem).
         { name: 'debug', partition: 'debug', time: '10', cpus: 1, node: process.execPath },

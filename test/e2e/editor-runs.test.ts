@@ -1,3 +1,5 @@
+import { eventually } from '../fixtures/polling';
+import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +23,7 @@ after(() => workspace.dispose());
 const suite = workbenchSuite('editor-runs', () => ({
   workspace: workspace.path,
   settings: {
-    'trackside.python.interpreter': '/usr/bin/python3',
+    'trackside.python.interpreter': PYTHON,
     // The DOM renderer keeps the terminal's text in the page, where a test can read it.
     'terminal.integrated.gpuAcceleration': 'off',
   },
@@ -165,16 +167,6 @@ async function lineValue(page: Page): Promise<string> {
   });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeout = stepTimeout) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
-
 /** The dark theme, picked as a user does (the colorTheme user setting is not applied by code-server at start). */
 async function useDarkTheme(page: Page): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
@@ -235,13 +227,13 @@ suite.test(
     const name = await waitForNewRun(view, [first], /[^,]+, running/);
 
     await revealLine(page, 'ts.log_metric(');
-    const early = await waitFor('a sparkline beside the log_metric line', () => sparkline(page));
+    const early = await eventually('a sparkline beside the log_metric line', () => sparkline(page));
     // 64×14 px drawn beside a 19 px line: visible, and neither stretched nor clipped by the line.
     assert.ok(early.width >= 60 && early.width <= 80, `sparkline width ${early.width}`);
     assert.ok(early.height >= 12 && early.height <= 19, `sparkline height ${early.height}`);
     // Held again at epoch 6: the sparkline must change while the run is still training.
     holdAfter(6);
-    const later = await waitFor('the sparkline to change as the run logs', async () => {
+    const later = await eventually('the sparkline to change as the run logs', async () => {
       const now = await sparkline(page);
       return now && now.image !== early.image ? now : null;
     });
@@ -252,7 +244,7 @@ suite.test(
 
     await waitForRunLabel(view, new RegExp(`^${name}, finished`), 30_000);
     // The value beside the line compares against the previous run of the script (same params: unchanged).
-    await waitFor('the value beside the line', () => lineValue(page).then((v) => /loss 0\.1496 \(=\)/.test(v)));
+    await eventually('the value beside the line', () => lineValue(page).then((v) => /loss 0\.1496 \(=\)/.test(v)));
     await page
       .locator('.editor-instance .view-line', { hasText: 'ts.log_metric' })
       .locator('span span')
@@ -373,11 +365,11 @@ suite.test('Delete Run… on a training run stops its process first, and the run
   await contextMenu(page, runRow(view, name), 'Delete Run…', confirm);
   assert.match(await confirm.innerText(), /It is still training: it will be stopped first\./);
   await confirm.locator('.monaco-button', { hasText: /^Delete$/ }).click();
-  await waitFor(`${name} to leave the Experiments view`, async () =>
+  await eventually(`${name} to leave the Experiments view`, async () =>
     (await runLabels(view)).every((l) => !l.startsWith(`${name}, `)),
   );
   // Nothing goes on training for a run that no longer exists, and nothing brings its folder back.
-  await waitFor(
+  await eventually(
     'the training process and its launcher to end',
     async () => !isProcessAlive(pid) && !isProcessAlive(runnerPid),
   );
@@ -439,7 +431,7 @@ function runStatus(id: string): { status: string; exitCode: number | null } {
 /** The run folder whose run.json carries this name. */
 async function runIdOf(name: string): Promise<string> {
   const root = join(workspace.path, '.trackside', 'runs');
-  return waitFor(`the run folder of ${name}`, async () => {
+  return eventually(`the run folder of ${name}`, async () => {
     for (const id of readdirSync(root)) {
       try {
         if ((JSON.parse(readFileSync(join(root, id, 'run.json'), 'utf8')) as { name: string }).name === name) return id;

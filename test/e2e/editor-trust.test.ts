@@ -1,3 +1,4 @@
+import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ const suite = workbenchSuite('editor-trust', () => ({
     'security.workspace.trust.enabled': true,
     // Opens straight into Restricted Mode instead of asking first, as a user who chose "Don't Trust".
     'security.workspace.trust.startupPrompt': 'never',
-    'trackside.python.interpreter': '/usr/bin/python3',
+    'trackside.python.interpreter': PYTHON,
   },
 }));
 

@@ -1,3 +1,4 @@
+import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -5,7 +6,8 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } 
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { RunInfoSchema, RunEventSchema, type ArtifactEvent } from '../../src/core/runs/protocol';
-import { rowLabels, waitFor, waitForRow } from './fixtures/compute-steps';
+import { rowLabels, waitForRow } from './fixtures/compute-steps';
+import { eventually } from '../fixtures/polling';
 import { commitWorkspace, copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot, resultsDir } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
@@ -35,7 +37,7 @@ const suite = workbenchSuite('lineage', () => {
       join(repoRoot, 'dist', 'cli.js'),
       'run',
       '--',
-      '/usr/bin/python3',
+      PYTHON,
       'train_digits.py',
       '--C',
       '0.5',
@@ -253,7 +255,7 @@ suite.test(
     );
     assert.match(await confirm.innerText(), /code checkout a reproduction trained in/);
     await confirm.locator('.monaco-button', { hasText: /^Delete$/ }).click();
-    await waitFor(`${copy} to leave the Experiments view`, async () => {
+    await eventually(`${copy} to leave the Experiments view`, async () => {
       const labels = await rowLabels(view, 2);
       return !labels.some((l) => l.startsWith(`${copy}, `)) && labels.some((l) => l.startsWith(`${runName}, `));
     });

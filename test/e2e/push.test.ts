@@ -1,3 +1,4 @@
+import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -33,17 +34,7 @@ const suite = workbenchSuite('push', async () => {
   registry = await TestRegistry.start({ basicAuth: { username: USER, password: PASSWORD } });
   execFileSync(
     process.execPath,
-    [
-      join(repoRoot, 'dist', 'cli.js'),
-      'run',
-      '--',
-      '/usr/bin/python3',
-      'train_digits.py',
-      '--steps',
-      '2',
-      '--max-iter',
-      '20',
-    ],
+    [join(repoRoot, 'dist', 'cli.js'), 'run', '--', PYTHON, 'train_digits.py', '--steps', '2', '--max-iter', '20'],
     { cwd: workspace.path, stdio: 'ignore', timeout: 120_000 },
   );
   const runsDir = join(workspace.path, '.trackside', 'runs');

@@ -1,4 +1,4 @@
-import type { CompareTable } from '../../src/core/compare/table';
+import type { CompareTable } from '../../src/protocol/compare';
 import type { CompareCommand, CompareViewState } from '../../src/protocol/compare';
 import type { ChartRun } from './metric-chart';
 import type { SeriesBroker } from './series-broker';

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import type { CompareRow, CompareTable } from '../../src/core/compare/table';
+import type { CompareRow, CompareTable } from '../../src/protocol/compare';
 import {
   CompareNotificationSchema,
   CompareViewStateSchema,

@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { styleProperties } from '../shared/style-properties';
 import { cellAccessor, columnLabel, formatCell, type CellValue, type Column } from '../../src/core/compare/columns';
 import type { MetricDirection } from '../../src/core/metrics/direction';
-import type { CompareRow, CompareTable, MetricAggregate } from '../../src/core/compare/table';
+import type { CompareRow, CompareTable, MetricAggregate } from '../../src/protocol/compare';
 
 export const ROW_HEIGHT = 26;
 const OVERSCAN = 8;

@@ -8,7 +8,8 @@ import {
   textMatcher,
   unknownNames,
 } from '../../src/core/compare/filter-expression';
-import { differingParamKeys, type CompareRow, type CompareTable } from '../../src/core/compare/table';
+import { differingParamKeys } from '../../src/core/compare/table';
+import type { CompareRow, CompareTable } from '../../src/protocol/compare';
 import type { CompareViewState } from '../../src/protocol/compare';
 
 /** What the table shows for the current runs and view state: the rows in order, the columns, the best values. */

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseParamValue } from '../../core/runs/command-line';
@@ -69,34 +70,32 @@ export interface ParsedOptions {
   positional: string[];
 }
 
-/** `--flag value`, `--flag=value`, boolean flags and positional arguments; unknown options are errors. */
+/**
+ * `--flag value`, `--flag=value`, boolean flags and positional arguments, read by `util.parseArgs`
+ * (unknown options and missing values are usage errors, exit code 2). Values keep their order.
+ */
 export function parseOptions(
   args: readonly string[],
   valueOptions: readonly string[],
   booleanFlags: readonly string[],
   usage: string,
 ): ParsedOptions {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const flag of valueOptions) options[flag.slice(2)] = { type: 'string', multiple: true };
+  for (const flag of booleanFlags) options[flag.slice(2)] = { type: 'boolean' };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message.split('. ')[0]} — ${usage}`, 2);
+  }
   const values = new Map<string, string[]>();
   const flags = new Set<string>();
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i]!;
-    if (!raw.startsWith('-')) {
-      positional.push(raw);
-      continue;
-    }
-    const eq = raw.indexOf('=');
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    if (booleanFlags.includes(flag) && eq < 0) {
-      flags.add(flag);
-      continue;
-    }
-    if (!valueOptions.includes(flag)) throw new CliError(`unknown option ${raw} — ${usage}`, 2);
-    const value = eq > 0 ? raw.slice(eq + 1) : args[++i];
-    if (value === undefined) throw new CliError(`${flag} needs a value — ${usage}`, 2);
-    values.set(flag, [...(values.get(flag) ?? []), value]);
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (Array.isArray(value)) values.set(`--${name}`, value.map(String));
+    else if (value === true) flags.add(`--${name}`);
   }
-  return { values, flags, positional };
+  return { values, flags, positional: parsed.positionals };
 }
 
 export function positiveInteger(flag: string, value: string | undefined, fallback: number): number {

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
-import { systemMetricsIntervalMs } from './launch-options';
+import { parseOptions, systemMetricsIntervalMs } from './launch-options';
 import { parseParamValue } from '../../core/runs/command-line';
 import { launchRun, type LaunchOptions } from '../../core/runs/launcher';
 import type { ParamValue } from '../../core/runs/protocol';
@@ -66,57 +66,49 @@ export function parseRunArgs(args: readonly string[], env: NodeJS.ProcessEnv = p
   const options: LaunchOptions = { command, params, metricPatterns: patterns };
   const interval = systemMetricsIntervalMs(env);
   if (interval !== undefined) options.systemMetricsIntervalMs = interval;
-  for (let i = 0; i < own.length; i++) {
-    const raw = own[i] ?? '';
-    const eq = raw.indexOf('=');
-    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
-    if (flag === '--no-parse') {
-      options.parseOutput = false;
-      continue;
-    }
-    if (!VALUE_OPTIONS.has(flag)) throw new CliError(`unknown option ${raw} — see trackside run --help`, 2);
-    let value: string | undefined;
-    if (flag !== raw) {
-      value = raw.slice(eq + 1);
-    } else {
-      value = own[++i];
-      if (value === undefined) throw new CliError(`${flag} needs a value — see trackside run --help`, 2);
-    }
-    switch (flag) {
-      case '--experiment':
-        options.experiment = nonEmpty(flag, value);
-        break;
-      case '--name':
-        options.name = nonEmpty(flag, value);
-        break;
-      case '--param': {
-        const [key, paramValue] = splitKeyValue(flag, value);
-        params[key] = parseParamValue(paramValue);
-        break;
-      }
-      case '--cwd':
-        options.cwd = existingFolder(flag, value);
-        break;
-      case '--run-id':
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) throw new CliError(`--run-id: not a run id: ${value}`, 2);
-        options.runId = value;
-        break;
-      case '--workspace':
-        options.workspaceRoot = existingFolder(flag, value);
-        break;
-      case '--packages':
-        options.packages = value
-          .split(',')
-          .map((p) => p.trim())
-          .filter(Boolean);
-        break;
-      case '--metric-regex':
-        patterns.push(pattern(() => compileMetricPattern(value)));
-        break;
-      case '--metric-regex-for': {
-        const [key, source] = splitKeyValue(flag, value);
-        patterns.push(pattern(() => compileMetricPattern(source, key)));
-        break;
+  const parsed = parseOptions(own, [...VALUE_OPTIONS], ['--no-parse'], 'see trackside run --help');
+  if (parsed.positional.length > 0) {
+    throw new CliError(`unexpected ${parsed.positional[0]} before \`--\` — see trackside run --help`, 2);
+  }
+  if (parsed.flags.has('--no-parse')) options.parseOutput = false;
+  for (const [flag, list] of parsed.values) {
+    for (const value of list) {
+      switch (flag) {
+        case '--experiment':
+          options.experiment = nonEmpty(flag, value);
+          break;
+        case '--name':
+          options.name = nonEmpty(flag, value);
+          break;
+        case '--param': {
+          const [key, paramValue] = splitKeyValue(flag, value);
+          params[key] = parseParamValue(paramValue);
+          break;
+        }
+        case '--cwd':
+          options.cwd = existingFolder(flag, value);
+          break;
+        case '--run-id':
+          if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value)) throw new CliError(`--run-id: not a run id: ${value}`, 2);
+          options.runId = value;
+          break;
+        case '--workspace':
+          options.workspaceRoot = existingFolder(flag, value);
+          break;
+        case '--packages':
+          options.packages = value
+            .split(',')
+            .map((p) => p.trim())
+            .filter(Boolean);
+          break;
+        case '--metric-regex':
+          patterns.push(pattern(() => compileMetricPattern(value)));
+          break;
+        case '--metric-regex-for': {
+          const [key, source] = splitKeyValue(flag, value);
+          patterns.push(pattern(() => compileMetricPattern(source, key)));
+          break;
+        }
       }
     }
   }

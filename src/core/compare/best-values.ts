@@ -1,6 +1,6 @@
 import type { MetricDirection } from '../metrics/direction';
 import { cellAccessor, type Column } from './columns';
-import type { CompareRow, CompareTable } from './table';
+import type { CompareRow, CompareTable } from '../../protocol/compare';
 
 /** The best value of a metric column over `rows`, or null when no row has one. */
 export function bestValue(

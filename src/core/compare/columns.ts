@@ -1,5 +1,6 @@
 import { formatDuration, formatNumber } from '../format/numbers';
-import { METRIC_AGGREGATES, type CompareRow, type CompareTable, type MetricAggregate, type ParamCell } from './table';
+import { METRIC_AGGREGATES } from './table';
+import type { CompareRow, CompareTable, MetricAggregate, ParamCell } from '../../protocol/compare';
 
 /**
  * Table columns: a handful of run fields, then one column per param (`param:<key>`) and per metric

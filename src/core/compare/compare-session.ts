@@ -7,7 +7,8 @@ import { SeriesCache } from './series-cache';
 import { bucketedLine } from '../store/metric-series';
 import { EmaCursor, SmoothedLine, smoothedPoints, windowed, type SeriesView } from './series';
 import { type XAxis } from '../store/metric-series';
-import { buildCompareTable, type CompareRow, type CompareTable } from './table';
+import { buildCompareTable } from './table';
+import type { CompareRow, CompareTable } from '../../protocol/compare';
 
 /**
  * The data side of one Compare panel, free of any editor API: the table of its runs, chart series

@@ -1,5 +1,5 @@
 import { cellAccessor, columnLabel, exportCell, type Column } from './columns';
-import type { CompareRow, CompareTable } from './table';
+import type { CompareRow, CompareTable } from '../../protocol/compare';
 
 /** The table as the user sees it (their columns, their row order), in CSV or Markdown. */
 

@@ -1,5 +1,5 @@
 import { cellAccessor, compareCells, resolveColumn, type CellValue, type Column } from './columns';
-import type { CompareRow, CompareTable, MetricAggregate } from './table';
+import type { CompareRow, CompareTable, MetricAggregate } from '../../protocol/compare';
 import { UserError } from '../user-error';
 
 /**

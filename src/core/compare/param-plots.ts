@@ -1,5 +1,5 @@
 import { cellAccessor, compareCells, resolveColumn, type Column } from './columns';
-import type { CompareRow, CompareTable, ParamCell } from './table';
+import type { CompareRow, CompareTable, ParamCell } from '../../protocol/compare';
 
 /**
  * Data for the two param charts, computed here rather than with vega transforms (the interpreter

@@ -7,53 +7,9 @@ import { getRunDetail } from '../store/run-detail';
 import { NOTE_TAG } from '../store/run-rows';
 import { readAnnotations, emptyAnnotations, AnnotationsError, type RunAnnotations } from './annotations';
 import { readOutputTail } from './output-tail';
-import { paramCell, type ParamCell } from './table';
+import type { RunDetailView } from '../../protocol/compare';
+import { paramCell } from './table';
 
-/** Everything the run view shows about one run: the index's rows plus the files only the folder has. */
-export interface RunDetailView {
-  id: string;
-  name: string;
-  experiment: string;
-  status: string;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  exitCode: number | null;
-  message: string | null;
-  script: string | null;
-  argv: string[];
-  cwd: string;
-  hostname: string | null;
-  interpreter: string | null;
-  git: {
-    commit: string | null;
-    branch: string | null;
-    dirty: boolean | null;
-    remote: string | null;
-    hasPatch: boolean;
-  };
-  params: { key: string; value: ParamCell }[];
-  summaries: {
-    key: string;
-    last: number | null;
-    min: number | null;
-    max: number | null;
-    count: number;
-    lastStep: number | null;
-  }[];
-  loggedTags: Record<string, string>;
-  annotations: { tags: Record<string, string>; note: string; updatedAt: string | null };
-  artifacts: {
-    path: string;
-    role: 'input' | 'output';
-    kind: 'model' | 'dataset' | 'file';
-    name: string | null;
-    sha256: string | null;
-    size: number | null;
-  }[];
-  output: { lines: string[]; truncated: boolean };
-  malformedLines: number;
-}
 
 export function runFolder(workspaceRoot: string, runId: string): string {
   return join(runsRoot(workspaceRoot), runId);

@@ -1,3 +1,4 @@
+import type { CompareRow, CompareTable, MetricAggregate, ParamCell } from '../../protocol/compare';
 import type { ComparisonPayload } from '../store/comparison';
 
 /**
@@ -6,35 +7,7 @@ import type { ComparisonPayload } from '../store/comparison';
  * the webview and are sorted there).
  */
 
-export type ParamCell = string | number | null;
-
-/** Which summary of a metric a column shows. */
-export type MetricAggregate = 'last' | 'min' | 'max';
 export const METRIC_AGGREGATES: readonly MetricAggregate[] = ['last', 'min', 'max'];
-
-export interface CompareRow {
-  id: string;
-  name: string;
-  experiment: string;
-  status: string;
-  /** Creation time, epoch milliseconds. */
-  createdAt: number;
-  /** From start to end, or to `now` while the run is still going; null when it never started. */
-  durationMs: number | null;
-  commit: string | null;
-  branch: string | null;
-  dirty: boolean | null;
-  /** Aligned with `CompareTable.paramKeys`; null where the run has no such param. */
-  params: ParamCell[];
-  /** Aligned with `CompareTable.metricKeys`, three per key: last, min, max. */
-  metrics: (number | null)[];
-}
-
-export interface CompareTable {
-  paramKeys: string[];
-  metricKeys: string[];
-  rows: CompareRow[];
-}
 
 const BOOLEAN_TEXT = new Set(['true', 'false']);
 

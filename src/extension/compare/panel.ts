@@ -10,8 +10,7 @@ import type { RunsChange } from '../../core/workspace/workspace';
 import { RunFile } from '../../core/runs/protocol';
 import type { IndexStore } from '../../core/store/database';
 import { CompareCommandSchema, type CompareCommand, type CompareNotification } from '../../protocol/compare';
-import { HostMessenger } from '../webview/host-messenger';
-import { panelHtml } from '../webview/panel-html';
+import { PanelHost } from '../webview/panel-host';
 import { artifactUri, decodePngDataUrl, openFile, revealFile, saveWithDialog } from './file-actions';
 
 export const COMPARE_VIEW_TYPE = 'trackside.compare';
@@ -45,15 +44,13 @@ const BANDS_REFRESH_MS = 1000;
  * owns the data; the webview sends commands and renders what it is sent.
  */
 export class ComparePanel implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
-  private readonly messenger: HostMessenger<CompareCommand, CompareNotification>;
+  private readonly host: PanelHost<CompareCommand, CompareNotification>;
   private session: CompareSession | undefined;
   private sessionStore: IndexStore | undefined;
   private runDetailTimer: NodeJS.Timeout | undefined;
   private bandsTimer: NodeJS.Timeout | undefined;
   private bandsDelayMs = BANDS_REFRESH_MS;
   private disposed = false;
-  private readonly onDisposeCallbacks: (() => void)[] = [];
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -61,25 +58,18 @@ export class ComparePanel implements vscode.Disposable {
     private mode: CompareMode,
     private runIds: string[],
   ) {
-    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'trackside.svg');
-    panel.webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
-    };
-    this.messenger = new HostMessenger(panel.webview, CompareCommandSchema, context.log, 'Compare panel', (command) =>
-      this.onCommand(command),
-    );
-    panel.webview.html = panelHtml(panel.webview, context.extensionUri, 'compare', 'Compare Runs');
+    this.host = new PanelHost(panel, {
+      extensionUri: context.extensionUri,
+      log: context.log,
+      bundle: 'compare',
+      name: 'Compare panel',
+      title: 'Compare Runs',
+      commands: CompareCommandSchema,
+      onCommand: (command) => this.onCommand(command),
+    });
     const unsubscribe = context.onRunsChanged((change) => this.onRunsChanged(change));
-    this.disposables.push(
-      this.messenger,
-      { dispose: unsubscribe },
-      panel.onDidChangeViewState(() => {
-        // Without retainContextWhenHidden the webview reloads when shown again and says `ready` anew.
-        if (!panel.visible) this.messenger.resetHandshake();
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    this.host.own({ dispose: unsubscribe });
+    this.host.onDidDispose(() => this.dispose());
     this.updateTitle();
   }
 
@@ -92,7 +82,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   onDidDispose(callback: () => void): void {
-    this.onDisposeCallbacks.push(callback);
+    this.host.onDidDispose(callback);
   }
 
   /** Points the panel at other runs (or one run's view) and sends the new content. */
@@ -108,7 +98,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   setSelection(runIds: readonly string[]): void {
-    this.messenger.post({ type: 'selection', runIds: [...runIds] });
+    this.host.post({ type: 'selection', runIds: [...runIds] });
   }
 
   private updateTitle(): void {
@@ -131,7 +121,7 @@ export class ComparePanel implements vscode.Disposable {
     try {
       const session = await this.sessionFor();
       const table = session.loadTable();
-      this.messenger.post({ type: 'table', mode: this.mode, table });
+      this.host.post({ type: 'table', mode: this.mode, table });
       if (this.mode === 'run') await this.sendRunDetail();
     } catch (error) {
       this.reportError('loading the runs', error);
@@ -146,11 +136,11 @@ export class ComparePanel implements vscode.Disposable {
       this.context.log.warn(`Run view: ${problem.message}`),
     );
     if (!detail) {
-      this.messenger.post({ type: 'error', message: `Run ${runId} is not in the index (was its folder deleted?).` });
+      this.host.post({ type: 'error', message: `Run ${runId} is not in the index (was its folder deleted?).` });
       return;
     }
     this.panel.title = `Run ${detail.name}`;
-    this.messenger.post({ type: 'runDetail', run: detail });
+    this.host.post({ type: 'runDetail', run: detail });
   }
 
   private onRunsChanged(change: RunsChange): void {
@@ -158,9 +148,9 @@ export class ComparePanel implements vscode.Disposable {
     try {
       const update = this.session.onRunsChanged(change.runIds, change.kind);
       if (!update) return;
-      if (update.table) this.messenger.post({ type: 'table', mode: this.mode, table: update.table });
-      else if (update.rows.length > 0) this.messenger.post({ type: 'rows', rows: update.rows });
-      for (const batch of update.appends) this.messenger.post({ type: 'append', ...batch });
+      if (update.table) this.host.post({ type: 'table', mode: this.mode, table: update.table });
+      else if (update.rows.length > 0) this.host.post({ type: 'rows', rows: update.rows });
+      for (const batch of update.appends) this.host.post({ type: 'append', ...batch });
       if (update.bandsStale) this.scheduleBands();
       if (this.mode === 'run') this.scheduleRunDetail();
     } catch (error) {
@@ -182,7 +172,7 @@ export class ComparePanel implements vscode.Disposable {
       this.bandsTimer = undefined;
       const started = performance.now();
       try {
-        for (const answer of this.session?.liveBands() ?? []) this.messenger.post({ type: 'series', ...answer });
+        for (const answer of this.session?.liveBands() ?? []) this.host.post({ type: 'series', ...answer });
       } catch (error) {
         this.reportError('updating the grouped charts', error);
       }
@@ -202,7 +192,7 @@ export class ComparePanel implements vscode.Disposable {
       case 'requestSeries': {
         const session = await this.sessionFor();
         const answer = session.series(command);
-        this.messenger.post({ type: 'series', ...answer });
+        this.host.post({ type: 'series', ...answer });
         return;
       }
       case 'selectRuns':
@@ -321,7 +311,7 @@ export class ComparePanel implements vscode.Disposable {
 
   private reportError(what: string, error: unknown): void {
     this.context.log.error(`Compare panel: ${what} failed`, error);
-    this.messenger.post({
+    this.host.post({
       type: 'error',
       message: `Trackside could not finish ${what}: ${error instanceof Error ? error.message : String(error)}. See "Trackside: Show Log".`,
     });
@@ -332,8 +322,6 @@ export class ComparePanel implements vscode.Disposable {
     this.disposed = true;
     if (this.runDetailTimer) clearTimeout(this.runDetailTimer);
     if (this.bandsTimer) clearTimeout(this.bandsTimer);
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.panel.dispose();
-    for (const callback of this.onDisposeCallbacks.splice(0)) callback();
+    this.host.dispose();
   }
 }

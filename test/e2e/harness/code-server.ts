@@ -1,3 +1,4 @@
+import { PYTHON } from '../../fixtures/python';
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ export const baseUserSettings: Readonly<Record<string, unknown>> = {
   'telemetry.telemetryLevel': 'off',
   'extensions.autoUpdate': false,
   'security.workspace.trust.enabled': false,
-  'python.defaultInterpreterPath': '/usr/bin/python3',
+  'python.defaultInterpreterPath': PYTHON,
   // VS Code 1.10x+ opens the Chat view in a secondary side bar by default; the journeys need the width.
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };

@@ -11,7 +11,8 @@ import { submitSlurmRun } from '../../../src/core/slurm/submit';
 import { SlurmTargetSchema, type SlurmTarget } from '../../../src/core/slurm/target';
 import { buildCliBundle, systemPython, trainTinyScript } from '../../fixtures/slurm/cli-bundle';
 import { SlurmCluster } from '../../fixtures/slurm/cluster';
-import { eventually, makeWorkspace, readRun } from '../../fixtures/slurm/workspace';
+import { eventually } from '../../fixtures/polling';
+import { makeWorkspace, readRun } from '../../fixtures/slurm/workspace';
 
 const exec = promisify(execFile);
 
@@ -89,8 +90,8 @@ describe('runs on a real Slurm cluster', () => {
     const submitted = await submit([systemPython, trainTinyScript, '--sleep', '60']);
     await monitor.track(submitted.runDir);
     await eventually(
-      async () => ((await readRun(ws.root, submitted.runId)).status?.status === 'running' ? true : undefined),
       'the run to start on the node',
+      async () => (await readRun(ws.root, submitted.runId)).status?.status === 'running',
     );
     await monitor.cancel(submitted.runDir);
     await monitor.whenSettled(submitted.runId);

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunStatus } from '../../../src/core/runs/reader';
 import type { RunStatus } from '../../../src/core/runs/protocol';
-import { PYTHON, PYTHON_CLIENT_DIR, TSX_LOADER, onlyRunDir } from '../runs/run-fixtures';
+import { PYTHON_CLIENT_DIR, TSX_LOADER, onlyRunDir } from '../runs/run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 /** Shared builders for the client tests: scripts run as a user runs them, outside any launched run. */
 

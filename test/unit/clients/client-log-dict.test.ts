@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { launchRun } from '../../../src/core/runs/launcher';
-import {
-  PYTHON,
-  REPO_ROOT,
-  captureTerminal,
-  onlyRunDir,
-  readAllEvents,
-  tempDir,
-  writeScript,
-} from '../runs/run-fixtures';
+import { REPO_ROOT, captureTerminal, onlyRunDir, readAllEvents, tempDir, writeScript } from '../runs/run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 import { runNode, runPython } from './client-fixtures';
 
 /** `log({...})` as W&B users write it, and `active_run()` as MLflow users expect it, in both clients. */

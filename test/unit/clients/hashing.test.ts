@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { hashPath, sha256File, type FileStamp, type HashLookup } from '../../../src/core/hashing/file-hash';
 import { HashCache, hashCachePath, hashPathCached } from '../../../src/core/hashing/hash-cache';
-import { PYTHON, PYTHON_CLIENT_DIR, tempDir } from '../runs/run-fixtures';
+import { PYTHON_CLIENT_DIR, tempDir } from '../runs/run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 function pythonHash(path: string, workspace?: string): { sha256: string; size: number } {
   const code = workspace

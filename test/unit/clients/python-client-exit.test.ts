@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { launchRun } from '../../../src/core/runs/launcher';
 import { readRunStatus } from '../../../src/core/runs/reader';
-import { PYTHON, captureTerminal, onlyRunDir, tempDir, writeScript } from '../runs/run-fixtures';
+import { captureTerminal, onlyRunDir, tempDir, writeScript } from '../runs/run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 import { onlyRunResult, runPython } from './client-fixtures';
 
 /** How a run the Python client created itself ends, and what its output.log holds. */

@@ -4,15 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { launchRun } from '../../../src/core/runs/launcher';
 import { readRunInfo, readRunStatus } from '../../../src/core/runs/reader';
-import {
-  PYTHON,
-  captureTerminal,
-  initRepo,
-  onlyRunDir,
-  readAllEvents,
-  tempDir,
-  writeScript,
-} from '../runs/run-fixtures';
+import { captureTerminal, initRepo, onlyRunDir, readAllEvents, tempDir, writeScript } from '../runs/run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 import { runPython } from './client-fixtures';
 
 describe('Python client', () => {

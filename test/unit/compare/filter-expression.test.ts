@@ -7,7 +7,7 @@ import {
   textMatcher,
   unknownNames,
 } from '../../../src/core/compare/filter-expression';
-import type { CompareRow, CompareTable } from '../../../src/core/compare/table';
+import type { CompareRow, CompareTable } from '../../../src/protocol/compare';
 
 function row(id: string, status: string, params: (string | number | null)[], metrics: (number | null)[]): CompareRow {
   return {

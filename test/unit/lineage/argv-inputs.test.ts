@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { argvInputArtifacts, recognizeInputPaths, type PathProbe } from '../../../src/core/lineage/argv-inputs';
-import { PYTHON, onlyRunDir, readAllEvents, runCli } from '../runs/run-fixtures';
+import { onlyRunDir, readAllEvents, runCli } from '../runs/run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 const files: Record<string, 'file' | 'folder'> = {
   '/ws/data/train.csv': 'file',

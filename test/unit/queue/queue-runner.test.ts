@@ -12,7 +12,8 @@ import { launchSweep } from '../../../src/core/sweeps/launch';
 import { readSweepProgress } from '../../../src/core/sweeps/progress';
 import { SWEEP_TAG, TRIAL_TAG } from '../../../src/core/sweeps/sweep-record';
 import { buildCliBundle, systemPython, trainTinyScript } from '../../fixtures/slurm/cli-bundle';
-import { eventually, makeWorkspace, maxOverlap, readRun } from '../../fixtures/slurm/workspace';
+import { eventually } from '../../fixtures/polling';
+import { makeWorkspace, maxOverlap, readRun } from '../../fixtures/slurm/workspace';
 
 const exec = promisify(execFile);
 
@@ -142,8 +143,8 @@ describe('local queue', () => {
       const queue = runner(root, 1);
       queue.start();
       await eventually(
-        async () => ((await readRun(root, ids[0]!)).status?.status === 'running' ? true : undefined),
         'the first run to start',
+        async () => (await readRun(root, ids[0]!)).status?.status === 'running',
       );
       await rm(join(runsDir, ids[0]!), { recursive: true });
       await queue.whenEmpty();
@@ -161,10 +162,7 @@ describe('local queue', () => {
     const { ids, timeline } = await queueSlowRuns(root, 3);
     const first = runner(root, 1);
     first.start();
-    await eventually(
-      async () => ((await readRun(root, ids[0]!)).status?.status === 'running' ? true : undefined),
-      'the first run to start',
-    );
+    await eventually('the first run to start', async () => (await readRun(root, ids[0]!)).status?.status === 'running');
     await first.stop();
     // Like a window reload: the first runner is gone, its run still trains, two runs wait in .trackside/queue.json.
     assert.deepEqual(
@@ -211,10 +209,7 @@ describe('local queue', () => {
     });
     const queueRunner = runner(root, 1);
     queueRunner.start();
-    await eventually(
-      async () => ((await readRun(root, item.id)).status?.status === 'running' ? true : undefined),
-      'the run to start',
-    );
+    await eventually('the run to start', async () => (await readRun(root, item.id)).status?.status === 'running');
     assert.equal(await cancelQueuedRun(root, item.id), 'stopped');
     await queueRunner.whenEmpty();
     await queueRunner.stop();

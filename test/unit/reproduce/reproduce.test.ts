@@ -14,7 +14,8 @@ import {
 import { ingestAll } from '../../../src/core/runs/ingest';
 import { readRunInfo, readRunStatus } from '../../../src/core/runs/reader';
 import { IndexStore } from '../../../src/core/store/database';
-import { CLI_ENTRY, PYTHON, TSX_LOADER, git, readAllEvents, runCli, tempDir } from '../runs/run-fixtures';
+import { CLI_ENTRY, TSX_LOADER, git, readAllEvents, runCli, tempDir } from '../runs/run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 // A real repository, a real training script run by /usr/bin/python3 through the launcher, then
 // reproduced through the launcher again, from a worktree at the original commit.

@@ -1,3 +1,4 @@
+import { eventually } from '../../fixtures/polling';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -5,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { readRunInfo, readRunStatus } from '../../../src/core/runs/reader';
 import type { ArtifactEvent } from '../../../src/core/runs/protocol';
-import { PYTHON, REPO_ROOT, onlyRunDir, readAllEvents, runCli, tempDir, waitFor, writeScript } from './run-fixtures';
+import { REPO_ROOT, onlyRunDir, readAllEvents, runCli, tempDir, writeScript } from './run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -81,7 +83,7 @@ describe('trackside run (CLI)', () => {
         output = stdout;
       },
     });
-    await waitFor(() => output().includes('ready'), 20_000, 'the script to start');
+    await eventually('the script to start', () => output().includes('ready'), 20_000);
     process.kill(launcherPid, 'SIGINT');
     const result = await running;
     assert.equal(result.code, 130);

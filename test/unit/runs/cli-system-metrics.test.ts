@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { parseRunArgs } from '../../../src/cli/commands/run';
 import { CliError } from '../../../src/cli/errors';
-import { PYTHON, onlyRunDir, readAllEvents, runCli, tempDir, writeScript } from './run-fixtures';
+import { onlyRunDir, readAllEvents, runCli, tempDir, writeScript } from './run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 const COMMAND = ['--', 'python', 'train.py'];
 

@@ -95,7 +95,7 @@ describe('trackside run arguments', () => {
       [['--'], /no command after `--`/],
       [['--param', 'lr', '--', 'true'], /--param expects key=value/],
       [['--param', '=3', '--', 'true'], /--param expects key=value/],
-      [['--frobnicate', '--', 'true'], /unknown option --frobnicate/],
+      [['--frobnicate', '--', 'true'], /Unknown option '--frobnicate'/],
       [['--name', '--'], /no command after `--`|--name needs a value/],
       [['--cwd', '/no/such/folder', '--', 'true'], /no such folder/],
       [['--metric-regex', '(', '--', 'true'], /metric pattern/],

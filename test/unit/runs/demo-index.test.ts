@@ -9,7 +9,8 @@ import { IndexStore } from '../../../src/core/store/database';
 import { getMetricSeries } from '../../../src/core/store/metric-series';
 import { getRunDetail } from '../../../src/core/store/run-detail';
 import { queryRuns } from '../../../src/core/store/runs';
-import { PYTHON, REPO_ROOT, git, readAllEvents, runCli, tempDir } from './run-fixtures';
+import { REPO_ROOT, git, readAllEvents, runCli, tempDir } from './run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 /**
  * The demo scripts, run through `trackside run` in a git repository with an uncommitted change,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { gpuMetricValues, gpusOfRun, parseNvidiaSmiCsv } from '../../../src/core/runs/gpu-metrics';
 import { launchRun } from '../../../src/core/runs/launcher';
-import { PYTHON, REPO_ROOT, captureTerminal, readAllEvents, tempDir, writeScript } from './run-fixtures';
+import { REPO_ROOT, captureTerminal, readAllEvents, tempDir, writeScript } from './run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 const SAMPLES = join(REPO_ROOT, 'test', 'fixtures', 'stdout', 'nvidia-smi');
 const sample = (name: string): string => readFileSync(join(SAMPLES, name), 'utf8');

@@ -1,10 +1,12 @@
+import { eventually } from '../../fixtures/polling';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { launchRun } from '../../../src/core/runs/launcher';
 import { readRunInfo, readRunStatus } from '../../../src/core/runs/reader';
-import { PYTHON, captureTerminal, git, initRepo, readAllEvents, tempDir, waitFor, writeScript } from './run-fixtures';
+import { captureTerminal, git, initRepo, readAllEvents, tempDir, writeScript } from './run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 describe('launchRun', () => {
   let dir: string;
@@ -182,7 +184,7 @@ describe('launchRun', () => {
       terminal,
       forwardSignals: false,
       onStarted: (run) => {
-        void waitFor(() => /pid (\d+)/.test(terminal.text().out), 15_000, 'the script to start').then(() => {
+        void eventually('the script to start', () => /pid (\d+)/.test(terminal.text().out), 15_000).then(() => {
           grandchild = Number(/pid (\d+)/.exec(terminal.text().out)?.[1]);
           run.interrupt('SIGINT');
         });
@@ -193,7 +195,7 @@ describe('launchRun', () => {
     const status = await readRunStatus(result.runDir);
     assert.equal(status?.status, 'killed');
     assert.match(status?.message ?? '', /Ctrl-C/);
-    await waitFor(() => !isAlive(grandchild), 5000, 'the grandchild to stop');
+    await eventually('the grandchild to stop', () => !isAlive(grandchild), 5000);
   });
 
   it('a child killed with SIGKILL mid-run ends killed with every line it wrote readable', async () => {
@@ -216,7 +218,7 @@ describe('launchRun', () => {
       terminal,
       forwardSignals: false,
       onStarted: () => {
-        void waitFor(() => /halfway (\d+)/.test(terminal.text().out), 15_000, 'the script to log').then(() => {
+        void eventually('the script to log', () => /halfway (\d+)/.test(terminal.text().out), 15_000).then(() => {
           process.kill(Number(/halfway (\d+)/.exec(terminal.text().out)?.[1]), 'SIGKILL');
         });
       },

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { launchRun } from '../../../src/core/runs/launcher';
 import type { MetricEvent } from '../../../src/core/runs/protocol';
-import { PYTHON, captureTerminal, readAllEvents, tempDir, writeScript } from './run-fixtures';
+import { captureTerminal, readAllEvents, tempDir, writeScript } from './run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 /**
  * Progress bars through the real launcher: a real tqdm process redraws its bar hundreds of times

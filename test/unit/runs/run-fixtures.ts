@@ -8,7 +8,6 @@ import type { RunEvent } from '../../../src/core/runs/protocol';
 
 /** Shared builders for tests that start real processes in real temporary folders. */
 
-export const PYTHON = '/usr/bin/python3';
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const CLI_ENTRY = join(REPO_ROOT, 'src', 'cli', 'main.ts');
 /** tsx by absolute path: the CLI runs with a temporary folder as its cwd, where `tsx` would not resolve. */
@@ -99,13 +98,4 @@ export function runCli(
     if (child.pid) options.onSpawn?.(child.pid, () => stdout);
     child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
   });
-}
-
-/** Resolves once `predicate` holds, polling; rejects after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

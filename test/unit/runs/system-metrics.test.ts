@@ -1,10 +1,12 @@
+import { eventually } from '../../fixtures/polling';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { launchRun } from '../../../src/core/runs/launcher';
 import type { MetricEvent } from '../../../src/core/runs/protocol';
 import { SystemMetricsSampler } from '../../../src/core/runs/system-metrics';
-import { PYTHON, captureTerminal, readAllEvents, tempDir, waitFor, writeScript } from './run-fixtures';
+import { captureTerminal, readAllEvents, tempDir, writeScript } from './run-fixtures';
+import { PYTHON } from '../../fixtures/python';
 
 /** A parent that only waits, and a child of it that burns CPU and allocates ~20 MiB every 100 ms. */
 const BUSY_TREE = [
@@ -39,7 +41,7 @@ describe('system metrics of a run', () => {
     tree = spawn(PYTHON, ['busy.py'], { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     tree.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await waitFor(() => out.includes('child'), 10_000, 'the child to start');
+    await eventually('the child to start', () => out.includes('child'), 10_000);
     const written: MetricEvent[] = [];
     const sampler = new SystemMetricsSampler({
       pid: tree.pid ?? 0,
