@@ -10,7 +10,6 @@ import { readOutputTail } from './output-tail';
 import type { RunDetailView } from '../../protocol/compare';
 import { paramCell } from './table';
 
-
 export function runFolder(workspaceRoot: string, runId: string): string {
   return join(runsRoot(workspaceRoot), runId);
 }
