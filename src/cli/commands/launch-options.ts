@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseParamValue } from '../../core/runs/command-line';
 import type { ParamValue } from '../../core/runs/protocol';
 import { findWorkspaceRoot } from '../../core/runs/workspace';
+import { requirePlainText } from '../../core/shell/quoting';
 import { CliError } from '../errors';
 
 /** Options shared by the commands that start runs later (queue add, submit): parsed like `trackside run`'s. */
@@ -56,12 +57,22 @@ export function parseDeferredRun(
     command,
     cwd,
     workspaceRoot: workspace ? folder('--workspace', workspace) : findWorkspaceRoot(cwd),
-    experiment: parsed.values.get('--experiment')?.at(-1),
-    name: parsed.values.get('--name')?.at(-1),
+    experiment: plainText('--experiment', parsed.values.get('--experiment')?.at(-1)),
+    name: plainText('--name', parsed.values.get('--name')?.at(-1)),
     params,
     extra,
     flags: parsed.flags,
   };
+}
+
+/** A name given on the command line: one line of plain text (it reaches batch scripts and job names). */
+function plainText(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return requirePlainText(flag, value);
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
 }
 
 export interface ParsedOptions {

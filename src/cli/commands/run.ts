@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
+import { requirePlainText } from '../../core/shell/quoting';
 import { CliError } from '../errors';
 import { parseOptions, systemMetricsIntervalMs } from './launch-options';
 import { parseParamValue } from '../../core/runs/command-line';
@@ -115,9 +116,13 @@ export function parseRunArgs(args: readonly string[], env: NodeJS.ProcessEnv = p
   return options;
 }
 
+/** A name is one line of plain text: it reaches batch scripts, job names and tree rows. */
 function nonEmpty(flag: string, value: string): string {
-  if (!value.trim()) throw new CliError(`${flag} cannot be empty`, 2);
-  return value;
+  try {
+    return requirePlainText(flag, value);
+  } catch (error) {
+    throw new CliError((error as Error).message, 2);
+  }
 }
 
 function splitKeyValue(flag: string, value: string): [string, string] {

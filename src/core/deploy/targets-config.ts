@@ -11,6 +11,17 @@ export const DeploymentNameSchema = z
 
 const targetName = z.string().min(1);
 
+/** An SSH host or user goes to ssh as an operand: never an option, never more than one word. */
+const sshOperand = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .regex(/^[^-\s]/, `a ${what} cannot start with "-" or a space: ssh would read it as an option`)
+    .regex(/^[^\s@]+$/, `a ${what} is one word without spaces or "@"`);
+
+/** Bound to loopback unless a target says otherwise: a model server is not on the network by accident. */
+const bindHost = z.string().min(1).default('127.0.0.1');
+
 export const PodmanTargetConfigSchema = z.object({
   kind: z.literal('podman'),
   name: targetName,
@@ -19,8 +30,8 @@ export const PodmanTargetConfigSchema = z.object({
   /** An image holding serve.py at `runtimePath` and a Python with the model's framework (runtime/Containerfile). */
   image: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(8080),
-  /** The address the server binds inside the host network; 127.0.0.1 keeps it off the network. */
-  bindHost: z.string().default('0.0.0.0'),
+  /** The address the server binds inside the host network; `0.0.0.0` puts it on the network. */
+  bindHost,
   /** Host folders mounted read-only at the same path, e.g. a host Python: ["/usr", "/lib", "/lib64"]. */
   hostPaths: z.array(z.string().startsWith('/')).default([]),
   python: z.string().default('python3'),
@@ -33,9 +44,9 @@ export type PodmanTargetConfig = z.infer<typeof PodmanTargetConfigSchema>;
 export const SshTargetConfigSchema = z.object({
   kind: z.literal('ssh'),
   name: targetName,
-  host: z.string().min(1),
+  host: sshOperand('host'),
   sshPort: z.number().int().min(1).max(65535).default(22),
-  user: z.string().min(1),
+  user: sshOperand('user name'),
   keyFile: z.string().min(1),
   /**
    * `accept-new` trusts a host on first contact and refuses it if its key ever changes; `yes` only
@@ -49,7 +60,8 @@ export const SshTargetConfigSchema = z.object({
   python: z.string().default('python3'),
   /** The port the model server listens on; each deployment on one host needs its own. */
   port: z.number().int().min(1).max(65535).default(8080),
-  bindHost: z.string().default('0.0.0.0'),
+  /** The address the server binds on the host; `0.0.0.0` puts it on the network. */
+  bindHost,
   /** The host test requests go to (default: `host`). */
   endpointHost: z.string().optional(),
 });

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { hasControlCharacter, oneLine, shellQuote, UnsafeValueError } from '../shell/quoting';
 import type { SlurmTarget } from './target';
 
 export interface BatchScriptSpec {
@@ -18,15 +19,21 @@ export interface BatchScriptSpec {
 
 const PYTHON = /^python(\d+(\.\d+)*)?$/;
 
-/** Quotes a word for bash: single quotes, with embedded single quotes closed and escaped. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** `#SBATCH` values go through sbatch's own parser, which understands double quotes. */
-function directive(option: string, value: string | number): string {
-  const text = String(value);
+/**
+ * `#SBATCH` values go through sbatch's own parser, which understands double quotes but no escapes:
+ * a value with a line break would end the directive and start a command, so it is refused here
+ * (paths) or made one line (`label`, for the job name, which is only shown).
+ */
+function directive(option: string, value: string | number, kind: 'value' | 'label' = 'value'): string {
+  let text = String(value);
+  if (kind === 'label') text = oneLine(text).replace(/"/g, "'");
+  else if (hasControlCharacter(text) || text.includes('"')) {
+    throw new UnsafeValueError(
+      hasControlCharacter(text) ? 'control-character' : 'double-quote',
+      `sbatch ${option}`,
+      `sbatch ${option} cannot be ${JSON.stringify(text)}: a batch-script directive is one line without double quotes`,
+    );
+  }
   return `#SBATCH ${option}=${/\s/.test(text) ? `"${text}"` : text}`;
 }
 
@@ -60,7 +67,7 @@ export function renderBatchScript(spec: BatchScriptSpec): string {
   const launcher = [target.node, spec.cliPath, 'run', '--run-id', spec.runId, ...spec.launcherArgs, '--'];
   const lines = [
     '#!/bin/bash',
-    directive('--job-name', spec.jobName),
+    directive('--job-name', spec.jobName, 'label'),
     directive('--output', spec.outputFile),
     directive('--chdir', spec.cwd),
     ...sbatchDirectives(target),

@@ -10,6 +10,7 @@ import { stopLocalRun, StopRunError } from '../../core/runs/run-control';
 import { deleteRunRows } from '../../core/store/run-rows';
 import type { Folders } from '../workspace/folders';
 import { RefusedError } from '../refusal';
+import { hasControlCharacter } from '../../core/shell/quoting';
 
 /** How long a run being deleted may take to stop when asked, before it is killed; and after. */
 const STOP_GRACE_MS = 10_000;
@@ -59,7 +60,7 @@ export class RunActions {
       title: 'Rename Run',
       value: currentName,
       prompt: 'A name to find this run by; the run id stays the same.',
-      validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty.'),
+      validateInput: (v) => plainTextProblem('The name', v),
     });
     if (name === undefined || name.trim() === currentName) return;
     await this.editAnnotations(runId, (a) => ({ ...a, name: name.trim() }));
@@ -69,7 +70,8 @@ export class RunActions {
     const input = await vscode.window.showInputBox({
       title: 'Tag Run',
       placeHolder: 'key=value, or just a key (e.g. baseline, dataset=v2)',
-      validateInput: (v) => (/^\s*[^=\s][^=]*(=.*)?$/.test(v) ? undefined : 'Write key=value or a key.'),
+      validateInput: (v) =>
+        /^\s*[^=\s][^=]*(=.*)?$/.test(v) ? plainTextProblem('A tag', v) : 'Write key=value or a key.',
     });
     if (!input) return;
     const [key = '', ...rest] = input.split('=');
@@ -168,4 +170,10 @@ export class RunActions {
     await writeAnnotations(dir, next);
     await this.folders.requireRun(runId).refreshRuns([runId]);
   }
+}
+
+/** Why an input box's text cannot be a name or tag (one line of plain text), or undefined when it can. */
+function plainTextProblem(what: string, value: string): string | undefined {
+  if (!value.trim()) return `${what} cannot be empty.`;
+  return hasControlCharacter(value) ? `${what} must be one line of plain text.` : undefined;
 }

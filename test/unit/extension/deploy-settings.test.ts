@@ -39,6 +39,29 @@ describe('the trackside.targets setting', () => {
     assert.deepEqual(readTargetsSetting(undefined, '/ws'), { targets: [], problems: [] });
   });
 
+  it('refuses an SSH host or user that ssh would read as an option, and binds to loopback by default', () => {
+    const ssh = { kind: 'ssh', name: 'box', host: 'gpu1', user: 'ml', keyFile: '/k' };
+    const reading = readTargetsSetting(
+      [
+        ssh,
+        { ...ssh, name: 'evil-host', host: '-oProxyCommand=touch /tmp/pwned' },
+        { ...ssh, name: 'evil-user', user: 'ml gpu2' },
+      ],
+      '/ws',
+    );
+    assert.deepEqual(
+      reading.targets.map((t) => t.name),
+      ['box'],
+    );
+    const problems = reading.problems.join('\n');
+    assert.match(problems, /"evil-host"\): host: a host cannot start with "-"/);
+    assert.match(problems, /"evil-user"\): user: a user name is one word/);
+    const [box] = reading.targets;
+    assert.equal(box?.kind === 'ssh' && box.bindHost, '127.0.0.1');
+    const [lab] = readTargetsSetting([podman], '/ws').targets;
+    assert.equal(lab?.kind === 'podman' && lab.bindHost, '127.0.0.1');
+  });
+
   it('writes KServe manifests into the open workspace unless the entry names a folder', () => {
     const [own, given] = readTargetsSetting(
       [
