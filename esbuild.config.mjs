@@ -145,6 +145,7 @@ async function copyAssets() {
   if (existsSync('src/core/deploy/runtime/serve.py')) {
     mkdirSync('dist/runtime', { recursive: true });
     cpSync('src/core/deploy/runtime/serve.py', 'dist/runtime/serve.py');
+    cpSync('src/core/deploy/runtime/router.py', 'dist/runtime/router.py');
   }
   if (existsSync('webview/shared/theme.css')) cpSync('webview/shared/theme.css', 'dist/webview/theme.css');
 }

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { sqliteDriver } from '../src/core/store/drivers';
 import { benchCompare } from './compare';
 import { benchDownsample } from './downsample';
+import { benchDrift } from './drift';
 import { benchEditor } from './editor';
 import { benchIndexDrivers } from './index-drivers';
 import { benchPush } from './push';
 import { benchLineage } from './lineage';
+import { benchRuntimeOverhead } from './runtime-overhead';
 import type { BenchResult } from './result';
 
 interface BenchModule {
@@ -26,6 +28,8 @@ async function modules(): Promise<BenchModule[]> {
     { name: 'editor', run: benchEditor },
     { name: 'compare panel', run: benchCompare },
     { name: 'lineage', run: benchLineage },
+    { name: 'drift report', run: benchDrift },
+    { name: 'model server: prediction log and metrics', run: benchRuntimeOverhead },
   ];
   // The launcher benchmark lives in bench/launcher.ts, owned with the launcher; included when present.
   if (existsSync(join(__dirname, 'launcher.ts'))) {

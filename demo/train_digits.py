@@ -17,6 +17,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, log_loss
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
 
 import trackside as ts
 
@@ -29,7 +31,7 @@ def load_digits_csv(path):
     with open(path, newline="") as handle:
         rows = list(csv.reader(handle))
     values = np.array(rows[1:], dtype=np.float64)
-    return values[:, :-1] / 16.0, values[:, -1].astype(int)
+    return values[:, :-1], values[:, -1].astype(int)
 
 
 def main():
@@ -51,9 +53,10 @@ def main():
     )
 
     # warm_start continues the same solver, so each step adds max_iter/steps iterations and the
-    # logged curve shows the fit converging.
+    # logged curve shows the fit converging. The scaling is part of the pickled pipeline, so a
+    # deployed model takes raw pixel values (0-16), as the CSV and live requests hold them.
     chunk = max(1, args.max_iter // args.steps)
-    model = LogisticRegression(C=args.C, max_iter=chunk, warm_start=True)
+    model = make_pipeline(MinMaxScaler(), LogisticRegression(C=args.C, max_iter=chunk, warm_start=True))
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     for step in range(1, args.steps + 1):
         model.fit(x_train, y_train)

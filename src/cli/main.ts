@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   deploy: () => import('./commands/deploy').then((m) => m.deployCommand),
   undeploy: () => import('./commands/deploy').then((m) => m.undeployCommand),
   deployments: () => import('./commands/deploy').then((m) => m.deploymentsCommand),
+  drift: () => import('./commands/drift').then((m) => m.driftCommand),
 };
 
 function usage(): string {

@@ -1,17 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
+import { readTargetsFile, servingTokenFromEnvironment, targetsFilePath } from '../targets-file';
 import { parseCommandArgs } from '../workspace-index';
-import { Deployer } from '../../core/deploy/deployer';
+import { Deployer, type OperationOptions } from '../../core/deploy/deployer';
 import { DeployError, DeploymentFailedError } from '../../core/deploy/errors';
 import { KServeTarget } from '../../core/deploy/kserve/kserve-target';
 import { shortDigest } from '../../core/deploy/model-ref';
 import { DeploymentStore } from '../../core/deploy/record-store';
 import type { DeploymentRecord } from '../../core/deploy/records';
 import { createTargets } from '../../core/deploy/target-factory';
-import { TargetConfigSchema, TargetsFileSchema, type TargetConfig } from '../../core/deploy/targets-config';
-import { TRACKSIDE_DIR } from '../../core/runs/protocol';
+import { TargetConfigSchema, type TargetConfig } from '../../core/deploy/targets-config';
+import { ModelRegistry } from '../../core/models/model-registry';
+import { CanaryDeployer } from '../../core/monitoring/canary';
 import { findWorkspaceRoot } from '../../core/runs/workspace';
 
 const TARGET_FLAGS = `Targets come from <workspace>/.trackside/targets.json ({"targets": [...]}, the same shape as the
@@ -35,7 +36,11 @@ Options:
   --model-file <file>     the file in the artifact to load, when it holds several
   --plain-http            the registry speaks http, not https
   --rollback              deploy again the version that served before the current one
-  --canary-percent <n>    KServe only: send n% to --image-ref, the rest to --stable-ref
+  --canary-percent <n>    serve --image-ref beside the current version with n% of the requests.
+                          Podman and SSH: a router takes the deployment's port and the versions listen
+                          on port + 1 and + 2; again with a new n changes the split, 100 promotes the
+                          canary (the old version is stopped), 0 rolls it back. No request fails.
+                          KServe: the manifests of an n% split between --image-ref and --stable-ref
   --stable-ref <ref>      KServe only: the version keeping the rest of the traffic
   --health-timeout <s>    seconds to wait for ready (default 120)
   --targets-file <path>   read targets from this file
@@ -44,7 +49,8 @@ Options:
 
 ${TARGET_FLAGS}
 
-Registry credentials for the server come from TRACKSIDE_REGISTRY_USERNAME / TRACKSIDE_REGISTRY_PASSWORD.`;
+Registry credentials for the server come from TRACKSIDE_REGISTRY_USERNAME / TRACKSIDE_REGISTRY_PASSWORD.
+With TRACKSIDE_SERVING_TOKEN set, the server asks every request for it (Authorization: Bearer <token>).`;
 
 const UNDEPLOY_USAGE = `Usage: trackside undeploy --target <name> --name <name> [--targets-file <path>] [--workspace <path>]
 
@@ -129,38 +135,12 @@ function targetFromFlags(name: string, values: TargetFlagValues, workspaceRoot: 
   return parsed.data;
 }
 
-function targetsFromFile(path: string, required: boolean): TargetConfig[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    if (required) throw new CliError(`cannot read the targets file ${path}`, 2);
-    return [];
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`${path} is not JSON: ${(error as Error).message}`, 2);
-  }
-  const parsed = TargetsFileSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new CliError(
-      `${path} is not a valid targets file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      2,
-    );
-  }
-  return parsed.data.targets;
-}
-
 function resolveTarget(values: TargetFlagValues, workspaceRoot: string): TargetConfig {
   if (!values.target) throw new CliError('--target is required', 2);
   const fromFlags = targetFromFlags(values.target, values, workspaceRoot);
   if (fromFlags) return fromFlags;
-  const file = values['targets-file']
-    ? resolve(values['targets-file'])
-    : join(workspaceRoot, TRACKSIDE_DIR, 'targets.json');
-  const targets = targetsFromFile(file, values['targets-file'] !== undefined);
+  const file = targetsFilePath(values['targets-file'], workspaceRoot);
+  const targets = readTargetsFile(file, values['targets-file'] !== undefined);
   const found = targets.find((t) => t.name === values.target);
   if (!found) {
     const known = targets.map((t) => t.name).join(', ') || 'none';
@@ -227,8 +207,43 @@ export const deployCommand: CliCommand = {
     const healthTimeout = values['health-timeout'] === undefined ? 120 : Number(values['health-timeout']);
     if (!(healthTimeout > 0)) throw new CliError('--health-timeout must be a positive number of seconds', 2);
 
-    if (values['canary-percent'] !== undefined) {
-      if (config.kind !== 'kserve') throw new CliError('--canary-percent is for KServe targets', 2);
+    const username = process.env.TRACKSIDE_REGISTRY_USERNAME;
+    const password = process.env.TRACKSIDE_REGISTRY_PASSWORD;
+    const deployerOptions = {
+      store: new DeploymentStore(workspaceRoot),
+      targets: createTargets([config]),
+      healthTimeoutMs: healthTimeout * 1000,
+      registryCredentials: async () => (username && password ? { username, password } : undefined),
+      servingToken: async () => servingTokenFromEnvironment(),
+    };
+
+    if (values['canary-percent'] !== undefined && config.kind !== 'kserve') {
+      const percent = Number(values['canary-percent']);
+      if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+        throw new CliError('--canary-percent takes a whole number from 0 to 100', 2);
+      }
+      const canary = new CanaryDeployer({ ...deployerOptions, audit: new ModelRegistry(workspaceRoot) });
+      const cancel = withCancel();
+      try {
+        const record = await runDeployment(() =>
+          canaryStep(canary, deployerOptions.store, config.name, values.name!, percent, {
+            ...(values['image-ref'] ? { modelRef: values['image-ref'] } : {}),
+            ...(values['model-file'] ? { modelFile: values['model-file'] } : {}),
+            plainHttp: values['plain-http'] ?? false,
+            signal: cancel.signal,
+            onProgress: (p: { message: string }) => process.stderr.write(`${p.message}\n`),
+          }),
+        );
+        process.stdout.write(
+          values.json ? `${JSON.stringify(record, null, 2)}\n` : `${describe(record)}\n${describeSplit(record)}`,
+        );
+        return 0;
+      } finally {
+        cancel.dispose();
+      }
+    }
+
+    if (values['canary-percent'] !== undefined && config.kind === 'kserve') {
       if (!values['image-ref'] || !values['stable-ref'])
         throw new CliError('--canary-percent needs --image-ref and --stable-ref', 2);
       const result = await runDeployment(() =>
@@ -250,14 +265,7 @@ export const deployCommand: CliCommand = {
       return 0;
     }
 
-    const username = process.env.TRACKSIDE_REGISTRY_USERNAME;
-    const password = process.env.TRACKSIDE_REGISTRY_PASSWORD;
-    const deployer = new Deployer({
-      store: new DeploymentStore(workspaceRoot),
-      targets: createTargets([config]),
-      healthTimeoutMs: healthTimeout * 1000,
-      registryCredentials: async () => (username && password ? { username, password } : undefined),
-    });
+    const deployer = new Deployer(deployerOptions);
     const cancel = withCancel();
     const options = {
       signal: cancel.signal,
@@ -286,6 +294,57 @@ export const deployCommand: CliCommand = {
     }
   },
 };
+
+/**
+ * One step of a canary from `--canary-percent`: start one with --image-ref, change the split of the
+ * running one, promote it at 100, roll it back at 0.
+ */
+async function canaryStep(
+  canary: CanaryDeployer,
+  store: DeploymentStore,
+  target: string,
+  name: string,
+  percent: number,
+  options: { modelRef?: string; modelFile?: string; plainHttp: boolean } & OperationOptions,
+): Promise<DeploymentRecord> {
+  const backends = store.current(target, name)?.routing?.backends ?? [];
+  const running = backends.length > 1 ? backends[backends.length - 1] : undefined;
+  if (running && options.modelRef && options.modelRef !== running.modelRef) {
+    throw new CliError(
+      `${name} already has a canary (${shortDigest(running.digest)}): promote it (100) or roll it back (0) first`,
+      2,
+    );
+  }
+  if (running) {
+    if (percent === 100) return canary.promote(target, name, options);
+    if (percent === 0) return canary.rollback(target, name, options);
+    return canary.setSplit(target, name, percent, options);
+  }
+  if (!options.modelRef)
+    throw new CliError(`--canary-percent needs --image-ref: the version to start as the canary`, 2);
+  if (percent === 0 || percent === 100) {
+    throw new CliError(
+      'a new canary takes a share from 1 to 99 (deploy without --canary-percent to replace the version)',
+      2,
+    );
+  }
+  return canary.start(
+    {
+      target,
+      name,
+      modelRef: options.modelRef,
+      ...(options.modelFile ? { modelFile: options.modelFile } : {}),
+      plainHttp: options.plainHttp,
+      percent,
+    },
+    options,
+  );
+}
+
+function describeSplit(record: DeploymentRecord): string {
+  const backends = record.routing?.backends ?? [];
+  return backends.map((b) => `  ${b.weight}% → ${shortDigest(b.digest)} (${b.instance}, port ${b.port})\n`).join('');
+}
 
 export const undeployCommand: CliCommand = {
   async run(args) {

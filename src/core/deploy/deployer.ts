@@ -4,7 +4,14 @@ import { waitUntilReady } from './health-wait';
 import { parseModelRef } from './model-ref';
 import type { InferRequest, InferResponse } from './oip-client';
 import type { DeploymentStore } from './record-store';
-import type { DeploymentRecord } from './records';
+import {
+  MonitoringSettingsSchema,
+  frontInstance,
+  recordInstances,
+  type DeploymentRecord,
+  type MonitoringSettings,
+} from './records';
+import type { ServingOptions } from './runtime-command';
 import type { DeployProgress, DeploymentTarget, InstanceState, RuntimeSpec } from './target';
 import { DeploymentNameSchema } from './targets-config';
 
@@ -22,6 +29,8 @@ export const DeployRequestSchema = z.object({
   /** The registry speaks plain http (a loopback or lab registry). */
   plainHttp: z.boolean().default(false),
   labels: z.record(z.string(), z.string()).optional(),
+  /** The prediction log's sample rate and size (default: every request, 50 MB × 3 files). */
+  monitoring: MonitoringSettingsSchema.optional(),
 });
 export type DeployRequest = z.input<typeof DeployRequestSchema>;
 
@@ -39,6 +48,63 @@ export interface DeployerOptions {
   logTailLines?: number;
   /** Credentials the runtime uses to pull from a registry host (kept out of records). */
   registryCredentials?: (registry: string) => Promise<RegistryCredentials | undefined>;
+  /** The bearer token a deployment's server asks every client for (kept out of records); none: open. */
+  servingToken?: (target: string, name: string) => Promise<string | undefined>;
+}
+
+/** What a runtime spec is made from: one version of a model, served under a name. */
+export interface VersionToServe {
+  name: string;
+  modelName: string;
+  modelRef: string;
+  modelFile?: string;
+  plainHttp: boolean;
+  monitoring?: MonitoringSettings;
+}
+
+/**
+ * The runtime spec for one version on one target, with the registry credentials and bearer token
+ * looked up now: they travel to the runtime only, never into a record. `serving` adds what an
+ * instance behind a router needs (its group, port, loopback address).
+ */
+export async function servedSpecFor(
+  options: Pick<DeployerOptions, 'registryCredentials' | 'servingToken'>,
+  target: string,
+  version: VersionToServe,
+  serving: Omit<ServingOptions, 'authToken' | 'predictionLog'> = {},
+): Promise<RuntimeSpec> {
+  const credentials = await options.registryCredentials?.(parseModelRef(version.modelRef).registry);
+  const token = await options.servingToken?.(target, serving.group ?? version.name);
+  const log = version.monitoring;
+  return {
+    name: version.name,
+    modelName: version.modelName,
+    modelRef: version.modelRef,
+    ...(version.modelFile ? { modelFile: version.modelFile } : {}),
+    registry: { plainHttp: version.plainHttp, ...(credentials ?? {}) },
+    serving: {
+      ...serving,
+      ...(token ? { authToken: token } : {}),
+      ...(log
+        ? {
+            predictionLog: {
+              ...(log.sampleRate !== undefined ? { sampleRate: log.sampleRate } : {}),
+              ...(log.logMaxBytes !== undefined ? { maxBytes: log.logMaxBytes } : {}),
+              ...(log.logFiles !== undefined ? { files: log.logFiles } : {}),
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/** Stops every instance a record may have running (its router and the versions behind it, or its one server). */
+export async function stopRecordInstances(
+  target: DeploymentTarget,
+  record: DeploymentRecord,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const instance of recordInstances(record)) await target.undeploy(instance.name, instance.handle, signal);
 }
 
 export interface OperationOptions {
@@ -105,25 +171,19 @@ export class Deployer {
       status: 'deploying',
       ...(rolledBackFrom ? { rolledBackFrom } : {}),
       ...(request.labels ? { labels: request.labels } : {}),
+      ...(request.monitoring ? { monitoring: request.monitoring } : {}),
       createdAt: now,
       updatedAt: now,
       events: [{ at: now, status: 'deploying' }],
     });
 
-    const credentials = await this.options.registryCredentials?.(ref.registry);
-    const spec: RuntimeSpec = {
-      name: request.name,
-      modelName: record.modelName,
-      modelRef: request.modelRef,
-      ...(request.modelFile ? { modelFile: request.modelFile } : {}),
-      registry: { plainHttp: request.plainHttp, ...(credentials ?? {}) },
-    };
+    const spec = await servedSpecFor(this.options, target.name, { ...request, modelName: record.modelName });
 
     let handle: Record<string, string | number> | undefined;
     try {
       if (previous) {
         progress({ step: 'stop-previous', message: `Stopping ${previous.name} (${previous.digest.slice(7, 19)})` });
-        await target.undeploy(previous.name, previous.handle, options.signal);
+        await stopRecordInstances(target, previous, options.signal);
         await store.transition(previous, 'replaced', {}, `replaced by ${record.id}`);
       }
       progress({ step: 'start', message: `Starting ${request.name} on ${target.name}` });
@@ -215,7 +275,8 @@ export class Deployer {
     const target = this.target(targetName);
     const current = this.options.store.current(targetName, name);
     options.onProgress?.({ step: 'cleanup', message: `Stopping ${name} on ${targetName}` });
-    await target.undeploy(name, current?.handle, options.signal);
+    if (current) await stopRecordInstances(target, current, options.signal);
+    else await target.undeploy(name, undefined, options.signal);
     if (!current) return undefined;
     return this.options.store.transition(current, 'undeployed');
   }
@@ -229,9 +290,10 @@ export class Deployer {
     signal?: AbortSignal,
   ): Promise<{ record: DeploymentRecord; state: InstanceState }> {
     const target = this.target(record.target);
-    const state = await target.status(record.name, record.handle, signal);
+    const front = frontInstance(record);
+    const state = await target.status(front.name, front.handle, signal);
     if (record.status !== 'ready' || (state.state !== 'exited' && state.state !== 'missing')) return { record, state };
-    const logTail = await target.logs(record.name, record.handle, this.logTailLines, signal).catch(() => []);
+    const logTail = await target.logs(front.name, front.handle, this.logTailLines, signal).catch(() => []);
     const error =
       state.state === 'exited'
         ? new DeployError(
@@ -250,7 +312,8 @@ export class Deployer {
   }
 
   logs(record: DeploymentRecord, tail = 200, signal?: AbortSignal): Promise<string[]> {
-    return this.target(record.target).logs(record.name, record.handle, tail, signal);
+    const front = frontInstance(record);
+    return this.target(record.target).logs(front.name, front.handle, tail, signal);
   }
 
   /** Sends a test request to a ready deployment (Open Inference Protocol v2). */
@@ -259,11 +322,13 @@ export class Deployer {
       throw new DeployError('not-found', `${record.name} is ${record.status}, not serving requests`);
     }
     const target = this.target(record.target);
+    const token = await this.options.servingToken?.(record.target, record.name);
     return target.infer(
       { handle: record.handle ?? {}, readiness: 'http', ...(record.endpoint ? { endpoint: record.endpoint } : {}) },
       record.modelName,
       request,
       signal,
+      token,
     );
   }
 }
@@ -284,5 +349,6 @@ function requestOf(record: DeploymentRecord): DeployRequest {
     ...(record.modelFile ? { modelFile: record.modelFile } : {}),
     plainHttp: record.plainHttp,
     ...(record.labels ? { labels: record.labels } : {}),
+    ...(record.monitoring ? { monitoring: record.monitoring } : {}),
   };
 }

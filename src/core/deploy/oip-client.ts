@@ -75,6 +75,7 @@ export async function sendInferRequest(
   modelName: string,
   request: InferRequest,
   signal?: AbortSignal,
+  token?: string,
 ): Promise<InferResponse> {
   const body = InferRequestSchema.parse(request);
   const url = new URL(`/v2/models/${encodeURIComponent(modelName)}/infer`, endpoint);
@@ -82,7 +83,7 @@ export async function sendInferRequest(
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
       signal: withTimeout(signal, requestTimeoutMs),
     });
@@ -100,6 +101,14 @@ export async function sendInferRequest(
   if (!response.ok) {
     const parsed = ErrorBodySchema.safeParse(json);
     const detail = parsed.success ? parsed.data.error : text.slice(0, 500);
+    if (response.status === 401) {
+      throw new DeployError(
+        'auth-refused',
+        token
+          ? 'the model server refused the serving token: set the token this deployment was started with'
+          : 'the model server asks for a serving token: set one, then send the request again',
+      );
+    }
     const reason = response.status >= 400 && response.status < 500 ? 'invalid-request' : 'target-error';
     throw new DeployError(reason, `the model server answered ${response.status}: ${detail}`);
   }

@@ -1,3 +1,4 @@
+import type { ServingOptions } from './runtime-command';
 import type { InferRequest, InferResponse } from './oip-client';
 
 /** What a target needs to start the runtime for one model version. */
@@ -11,6 +12,8 @@ export interface RuntimeSpec {
   /** The file inside the artifact to load, when it holds more than one model file. */
   modelFile?: string;
   registry: RegistryAccess;
+  /** Where it listens, its prediction log and token, or that it is a router (absent: a plain model server). */
+  serving?: ServingOptions;
 }
 
 /** How the runtime reaches the registry. Credentials travel only to the runtime, never into records. */
@@ -68,6 +71,8 @@ export interface DeploymentTarget {
     modelName: string,
     request: InferRequest,
     signal?: AbortSignal,
+    /** The deployment's bearer token, when its server asks for one. */
+    token?: string,
   ): Promise<InferResponse>;
   /** Stops and removes everything this target created under `name`. Idempotent. */
   undeploy(name: string, handle: InstanceHandle | undefined, signal?: AbortSignal): Promise<void>;

@@ -204,11 +204,12 @@ export class KServeTarget implements DeploymentTarget {
     modelName: string,
     request: InferRequest,
     signal?: AbortSignal,
+    token?: string,
   ): Promise<InferResponse> {
     const name = String(instance.handle.name ?? '');
     const url = instance.endpoint ?? (name ? (await this.inferenceServiceStatus(name, signal))?.url : undefined);
     if (!url) throw new DeployError('not-found', 'this InferenceService has no URL yet: is it applied to a cluster?');
-    return sendInferRequest(url, modelName, request, signal);
+    return sendInferRequest(url, modelName, request, signal, token);
   }
 
   async undeploy(name: string, handle?: InstanceHandle, signal?: AbortSignal): Promise<void> {

@@ -2,16 +2,17 @@ import { z } from 'zod';
 import { DeployError } from '../errors';
 import { toYaml } from '../kube-yaml';
 import { sendInferRequest, type InferRequest, type InferResponse } from '../oip-client';
-import type {
-  DeployedInstance,
-  DeploymentTarget,
-  InstanceHandle,
-  InstanceState,
-  RuntimeSpec,
-  TargetCallOptions,
-} from '../target';
+import { listenOf, type ServingTarget } from '../runtime-command';
+import type { DeployedInstance, InstanceHandle, InstanceState, RuntimeSpec, TargetCallOptions } from '../target';
 import type { PodmanTargetConfig } from '../targets-config';
-import { DEPLOYMENT_LABEL, podmanDeployment, podmanTeardownDeployment } from './deployment-yaml';
+import {
+  DEPLOYMENT_LABEL,
+  PREDICTIONS_LABEL,
+  PREDICTIONS_MOUNT,
+  podmanDeployment,
+  podmanTeardownDeployment,
+  predictionsRoot,
+} from './deployment-yaml';
 import { LibpodClient, demultiplexLogs } from './libpod-client';
 
 const PlayKubeReportSchema = z.object({
@@ -38,6 +39,11 @@ const ContainerListSchema = z.array(
 );
 
 const PodListSchema = z.array(z.object({ Id: z.string(), Name: z.string() }));
+const InfoSchema = z.object({ store: z.object({ graphRoot: z.string().min(1) }) });
+const ContainerInspectSchema = z.object({ Config: z.object({ Env: z.array(z.string()).nullish() }) });
+
+/** How long a stopping server may drain (serve.py takes up to 3 s) before Podman kills it. */
+const STOP_GRACE_SECONDS = 5;
 const ErrorBodySchema = z.object({ message: z.string().optional(), cause: z.string().optional() });
 
 function errorText(value: unknown, status: number): string {
@@ -45,8 +51,8 @@ function errorText(value: unknown, status: number): string {
   return parsed.success ? (parsed.data.message ?? parsed.data.cause ?? `status ${status}`) : `status ${status}`;
 }
 
-function labelFilter(name: string): string {
-  return encodeURIComponent(JSON.stringify({ label: [`${DEPLOYMENT_LABEL}=${name}`] }));
+function labelFilter(name: string, label = DEPLOYMENT_LABEL): string {
+  return encodeURIComponent(JSON.stringify({ label: [`${label}=${name}`] }));
 }
 
 /**
@@ -54,25 +60,42 @@ function labelFilter(name: string): string {
  * Every answer is checked against the containers' real state afterwards: `play/kube` answers 200
  * even when the container's command fails at once.
  */
-export class PodmanTarget implements DeploymentTarget {
+export class PodmanTarget implements ServingTarget {
   readonly kind = 'podman';
   readonly name: string;
   private readonly client: LibpodClient;
+  private hostPredictionsRoot: Promise<string> | undefined;
 
   constructor(private readonly config: PodmanTargetConfig) {
     this.name = config.name;
     this.client = new LibpodClient(config.address);
   }
 
-  private get endpoint(): string {
-    return `http://${this.config.endpointHost ?? this.client.reachableHost}:${this.config.port}`;
+  private endpoint(port = this.config.port): string {
+    return `http://${this.config.endpointHost ?? this.client.reachableHost}:${port}`;
+  }
+
+  /** The host folder for prediction logs, found from where this Podman keeps its storage (asked once). */
+  private predictionsRoot(signal?: AbortSignal): Promise<string> {
+    this.hostPredictionsRoot ??= this.client.json('GET', '/info', { signal }).then(({ status, value }) => {
+      const info = InfoSchema.safeParse(value);
+      if (status !== 200 || !info.success) {
+        throw new DeployError(
+          'target-error',
+          `Podman did not say where it keeps its storage: ${errorText(value, status)}`,
+        );
+      }
+      return predictionsRoot(info.data.store.graphRoot);
+    });
+    this.hostPredictionsRoot.catch(() => (this.hostPredictionsRoot = undefined));
+    return this.hostPredictionsRoot;
   }
 
   async deploy(spec: RuntimeSpec, options: TargetCallOptions = {}): Promise<DeployedInstance> {
     // A pod left by a crash or an earlier half-finished deploy would make play/kube fail on the name.
     await this.undeploy(spec.name, undefined, options.signal);
     options.onProgress?.({ step: 'start', message: `Creating pod for ${spec.name} from ${this.config.image}` });
-    const yaml = toYaml(podmanDeployment(spec, this.config));
+    const yaml = toYaml(podmanDeployment(spec, this.config, await this.predictionsRoot(options.signal)));
     const { status, value } = await this.client.json('POST', '/play/kube?start=true', {
       body: yaml,
       contentType: 'application/yaml',
@@ -88,13 +111,15 @@ export class PodmanTarget implements DeploymentTarget {
     if (containerErrors.length > 0) {
       throw new DeployError('container-exited', `the container did not start: ${containerErrors.join('; ')}`);
     }
-    return { handle: { pod: pod.ID }, endpoint: this.endpoint, readiness: 'http' };
+    return { handle: { pod: pod.ID }, endpoint: this.endpoint(listenOf(spec, this.config).port), readiness: 'http' };
   }
 
-  private async containers(name: string, signal?: AbortSignal) {
-    const { status, value } = await this.client.json('GET', `/containers/json?all=true&filters=${labelFilter(name)}`, {
-      signal,
-    });
+  private async containers(name: string, signal?: AbortSignal, label = DEPLOYMENT_LABEL) {
+    const { status, value } = await this.client.json(
+      'GET',
+      `/containers/json?all=true&filters=${labelFilter(name, label)}`,
+      { signal },
+    );
     if (status !== 200)
       throw new DeployError('target-error', `Podman could not list containers: ${errorText(value, status)}`);
     return ContainerListSchema.parse(value ?? []).filter((c) => !c.IsInfra);
@@ -138,11 +163,53 @@ export class PodmanTarget implements DeploymentTarget {
     modelName: string,
     request: InferRequest,
     signal?: AbortSignal,
+    token?: string,
   ): Promise<InferResponse> {
-    return sendInferRequest(instance.endpoint ?? this.endpoint, modelName, request, signal);
+    return sendInferRequest(instance.endpoint ?? this.endpoint(), modelName, request, signal, token);
+  }
+
+  async readPredictionLogs(group: string, signal?: AbortSignal): Promise<Buffer> {
+    const containers = await this.containers(group, signal, PREDICTIONS_LABEL);
+    // The folder is a host folder: any container that mounts it, running or stopped, can hand it over.
+    const container = containers.find((c) => c.State === 'running') ?? containers[0];
+    if (!container) {
+      const folder = `${await this.predictionsRoot(signal)}/${group}`;
+      throw new DeployError(
+        'not-found',
+        `no container of ${group} is left on ${this.name} to read its prediction log through; the log stays in ${folder} on the Podman host`,
+      );
+    }
+    const response = await this.client.request(
+      'GET',
+      `/containers/${container.Id}/archive?path=${encodeURIComponent(PREDICTIONS_MOUNT)}`,
+      { signal },
+    );
+    if (response.status === 404) return Buffer.alloc(0);
+    if (response.status !== 200) {
+      throw new DeployError(
+        'target-error',
+        `Podman could not hand over the prediction log of ${group}: status ${response.status}`,
+      );
+    }
+    return response.body;
+  }
+
+  async instanceEnvironment(instance: string, key: string, signal?: AbortSignal): Promise<string | undefined> {
+    const [container] = await this.containers(instance, signal);
+    if (!container) return undefined;
+    const { status, value } = await this.client.json('GET', `/containers/${container.Id}/json`, { signal });
+    const inspected = ContainerInspectSchema.safeParse(value);
+    if (status !== 200 || !inspected.success) return undefined;
+    const line = (inspected.data.Config.Env ?? []).find((entry) => entry.startsWith(`${key}=`));
+    return line?.slice(key.length + 1);
   }
 
   async undeploy(name: string, _handle?: InstanceHandle, signal?: AbortSignal): Promise<void> {
+    const running = await this.client.json('GET', `/pods/json?filters=${labelFilter(name)}`, { signal });
+    // Stopped first with a grace period, so a server draining on SIGTERM answers what it has in flight.
+    for (const pod of PodListSchema.parse(running.status === 200 ? (running.value ?? []) : [])) {
+      await this.client.request('POST', `/pods/${pod.Id}/stop?t=${STOP_GRACE_SECONDS}`, { signal });
+    }
     const teardown = await this.client.json('DELETE', '/play/kube', {
       body: toYaml(podmanTeardownDeployment(name)),
       contentType: 'application/yaml',

@@ -8,9 +8,9 @@ export interface SshResult {
   stderr: string;
 }
 
-/** Quotes one word for a POSIX shell on the remote side. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./=:@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+/** A result whose output is bytes (an archive), not text. */
+export interface SshBinaryResult extends Omit<SshResult, 'stdout'> {
+  stdout: Buffer;
 }
 
 /**
@@ -45,17 +45,25 @@ export class SshClient {
 
   /** Runs a shell command on the host; a connection or authentication failure throws a DeployError. */
   async exec(command: string, options: { stdin?: string; signal?: AbortSignal } = {}): Promise<SshResult> {
-    const args = [...this.commonOptions(), '-p', String(this.config.sshPort), this.destination, command];
+    const result = await this.execBinary(command, options);
+    return { ...result, stdout: result.stdout.toString('utf8') };
+  }
+
+  /** Like exec, with the output kept as bytes. */
+  async execBinary(command: string, options: { stdin?: string; signal?: AbortSignal } = {}): Promise<SshBinaryResult> {
+    const args = [...this.commonOptions(), '-p', String(this.config.sshPort), '--', this.destination, command];
     return this.checked(await run('ssh', args, options), 'ssh');
   }
 
-  async copy(localPath: string, remotePath: string, signal?: AbortSignal): Promise<void> {
+  /** Copies local files into a folder on the host. */
+  async copy(localPaths: string[], remoteDir: string, signal?: AbortSignal): Promise<void> {
     const args = [
       ...this.commonOptions(),
       '-P',
       String(this.config.sshPort),
-      localPath,
-      `${this.destination}:${remotePath}`,
+      '--',
+      ...localPaths,
+      `${this.destination}:${remoteDir}/`,
     ];
     const result = this.checked(await run('scp', args, { signal }), 'scp');
     if (result.code !== 0) {
@@ -70,7 +78,7 @@ export class SshClient {
    * ssh and scp report their own failures with exit code 255 and a diagnostic line; that line is
    * the only place they say whether the key was refused or the host key did not match.
    */
-  private checked(result: SshResult, program: string): SshResult {
+  private checked(result: SshBinaryResult, program: string): SshBinaryResult {
     // ssh exits 255 only for its own failures (a remote command's codes pass through); scp has no such code.
     const failed = program === 'ssh' ? result.code === 255 : result.code !== 0 && isConnectionFailure(result.stderr);
     if (!failed) return result;
@@ -96,18 +104,22 @@ function isConnectionFailure(stderr: string): boolean {
   );
 }
 
-function run(program: string, args: string[], options: { stdin?: string; signal?: AbortSignal }): Promise<SshResult> {
+function run(
+  program: string,
+  args: string[],
+  options: { stdin?: string; signal?: AbortSignal },
+): Promise<SshBinaryResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal });
-    let stdout = '';
+    const stdout: Buffer[] = [];
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', (error) => {
       if (options.signal?.aborted) reject(new DeployError('aborted', 'cancelled', [], { cause: error }));
       else reject(new DeployError('target-error', `cannot run ${program}: ${error.message}`, [], { cause: error }));
     });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(stdout), stderr }));
     child.stdin.end(options.stdin ?? '');
   });
 }

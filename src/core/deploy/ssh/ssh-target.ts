@@ -1,28 +1,34 @@
 import { DeployError } from '../errors';
 import { sendInferRequest, type InferRequest, type InferResponse } from '../oip-client';
-import { runtimeArguments, runtimeEnvironment, runtimeScriptPath } from '../runtime-command';
-import type {
-  DeployedInstance,
-  DeploymentTarget,
-  InstanceHandle,
-  InstanceState,
-  RuntimeSpec,
-  TargetCallOptions,
-} from '../target';
+import {
+  groupOf,
+  listenOf,
+  runtimeArguments,
+  runtimeEnvironment,
+  runtimeScriptPath,
+  scriptOf,
+  type ServingTarget,
+} from '../runtime-command';
+import type { DeployedInstance, InstanceHandle, InstanceState, RuntimeSpec, TargetCallOptions } from '../target';
 import type { SshTargetConfig } from '../targets-config';
-import { SshClient, shellQuote } from './ssh-client';
+import { shellQuote } from '../../shell/quoting';
+import { SshClient } from './ssh-client';
 
 /**
  * Serves a model as a plain process on a host reached over SSH. Layout on the host, under
  * `remoteDir` (relative paths are under the user's home):
  *
  *     serve.py            the runtime, copied on every deploy so it matches this version of Trackside
+ *     router.py           the router in front of two versions, copied when a deployment needs one
  *     <name>/pid          the process group of the server (started with setsid, so one kill stops it all)
  *     <name>/serve.log    its output
  *     <name>/exit-code    written when it stops, so a server that could not load its model says why
- *     <name>/env          registry credentials (mode 600), only when the registry needs them
+ *     <name>/env          credentials and tokens (mode 600), only when there are some
+ *     .predictions/<deployment>/<name>.jsonl
+ *                         the prediction log; outside <name>/, so neither a restart nor a redeploy loses it
+ *                         (a deployment name never starts with a dot, so it cannot collide with a folder)
  */
-export class SshTarget implements DeploymentTarget {
+export class SshTarget implements ServingTarget {
   readonly kind = 'ssh';
   readonly name: string;
   private readonly ssh: SshClient;
@@ -36,8 +42,16 @@ export class SshTarget implements DeploymentTarget {
     return `${this.config.remoteDir.replace(/\/+$/, '')}/${name}`;
   }
 
-  private get endpoint(): string {
-    return `http://${this.config.endpointHost ?? this.config.host}:${this.config.port}`;
+  private get root(): string {
+    return this.config.remoteDir.replace(/\/+$/, '');
+  }
+
+  private predictionsDir(group: string): string {
+    return `${this.root}/.predictions/${group}`;
+  }
+
+  private endpoint(port = this.config.port): string {
+    return `http://${this.config.endpointHost ?? this.config.host}:${port}`;
   }
 
   async deploy(spec: RuntimeSpec, options: TargetCallOptions = {}): Promise<DeployedInstance> {
@@ -49,23 +63,29 @@ export class SshTarget implements DeploymentTarget {
     if (prepared.code !== 0) {
       throw new DeployError('target-error', `cannot create ${dir} on ${this.config.host}: ${prepared.stderr.trim()}`);
     }
-    await this.ssh.copy(runtimeScriptPath(), `${this.config.remoteDir.replace(/\/+$/, '')}/serve.py`, signal);
+    // The router imports serve.py, so serve.py always goes along.
+    const scripts = scriptOf(spec) === 'router.py' ? (['serve.py', 'router.py'] as const) : (['serve.py'] as const);
+    await this.ssh.copy(
+      scripts.map((script) => runtimeScriptPath(script)),
+      this.root,
+      signal,
+    );
     const env = runtimeEnvironment(spec);
     if (Object.keys(env).length > 0) {
       const lines = Object.entries(env).map(([key, value]) => `${key}=${shellQuote(value)}`);
       await this.ssh.exec(`umask 077 && cat > ${shellQuote(dir)}/env`, { stdin: `${lines.join('\n')}\n`, signal });
     }
     options.onProgress?.({ step: 'start', message: `Starting the model server on ${this.config.host}` });
-    const args = runtimeArguments(spec, { host: this.config.bindHost, port: this.config.port })
-      .map(shellQuote)
-      .join(' ');
+    const listen = listenOf(spec, this.config);
+    const logPath = `../.predictions/${groupOf(spec)}/${spec.name}.jsonl`;
+    const args = runtimeArguments(spec, listen, logPath).map(shellQuote).join(' ');
     const python = shellQuote(this.config.python);
     // setsid makes the server its own process group, so undeploy stops the shell and Python together.
     const start = [
       `cd ${shellQuote(dir)}`,
       'rm -f exit-code',
       'if [ -f env ]; then set -a; . ./env; set +a; fi',
-      `nohup setsid sh -c '${python.replace(/'/g, `'\\''`)} ../serve.py "$@"; echo $? > exit-code' serve ${args} > serve.log 2>&1 < /dev/null &`,
+      `nohup setsid sh -c '${python.replace(/'/g, `'\\''`)} ../${scriptOf(spec)} "$@"; echo $? > exit-code' serve ${args} > serve.log 2>&1 < /dev/null &`,
       'echo $! > pid',
       'cat pid',
     ].join('\n');
@@ -77,7 +97,7 @@ export class SshTarget implements DeploymentTarget {
         `the model server did not start on ${this.config.host}: ${started.stderr.trim()}`,
       );
     }
-    return { handle: { pid, dir }, endpoint: this.endpoint, readiness: 'http' };
+    return { handle: { pid, dir }, endpoint: this.endpoint(listen.port), readiness: 'http' };
   }
 
   async status(name: string, _handle?: InstanceHandle, signal?: AbortSignal): Promise<InstanceState> {
@@ -111,8 +131,27 @@ export class SshTarget implements DeploymentTarget {
     modelName: string,
     request: InferRequest,
     signal?: AbortSignal,
+    token?: string,
   ): Promise<InferResponse> {
-    return sendInferRequest(instance.endpoint ?? this.endpoint, modelName, request, signal);
+    return sendInferRequest(instance.endpoint ?? this.endpoint(), modelName, request, signal, token);
+  }
+
+  async readPredictionLogs(group: string, signal?: AbortSignal): Promise<Buffer> {
+    const dir = shellQuote(this.predictionsDir(group));
+    const result = await this.ssh.execBinary(`if [ -d ${dir} ]; then tar cf - -C ${dir} .; fi`, { signal });
+    if (result.code !== 0) {
+      throw new DeployError(
+        'target-error',
+        `could not read the prediction log of ${group} on ${this.config.host}: ${result.stderr.trim()}`,
+      );
+    }
+    return result.stdout;
+  }
+
+  async instanceEnvironment(instance: string, key: string, signal?: AbortSignal): Promise<string | undefined> {
+    const result = await this.ssh.exec(`cat ${shellQuote(this.dir(instance))}/env 2>/dev/null`, { signal });
+    const line = result.stdout.split('\n').find((entry) => entry.startsWith(`${key}=`));
+    return line === undefined ? undefined : shellUnquote(line.slice(key.length + 1));
   }
 
   async undeploy(name: string, _handle?: InstanceHandle, signal?: AbortSignal): Promise<void> {
@@ -137,4 +176,9 @@ export class SshTarget implements DeploymentTarget {
       throw new DeployError('target-error', `could not stop ${name} on ${this.config.host}: ${result.stderr.trim()}`);
     }
   }
+}
+
+/** The value of a `KEY=value` line as shellQuote wrote it. */
+function shellUnquote(word: string): string {
+  return word.startsWith("'") && word.endsWith("'") ? word.slice(1, -1).replace(/'\\''/g, "'") : word;
 }
