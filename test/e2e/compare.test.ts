@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { after } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { monotonicFactory } from 'ulid';
@@ -192,22 +193,218 @@ suite.test('sorting, the diff-only switch and the expression filter change the r
   await waitForRows(view, [...byLoss].reverse());
 });
 
+/** One run's line as a user sees it: its legend entry and how much of the plot its colour covers. */
+interface DrawnLine {
+  run: string;
+  /** The legend symbol's colour, as `#rrggbb`. */
+  color: string;
+  /** Pixels of the canvas in that colour. */
+  pixels: number;
+  /** From the leftmost to the rightmost pixel in that colour, as a share of the plot's width. */
+  span: number;
+  /** A pixel of the line, in CSS pixels from the canvas' top-left corner. */
+  sample: { x: number; y: number } | null;
+}
+
+/** How close a pixel must be to a line's colour (sum of channel differences) to count as that line. */
+const COLOUR_TOLERANCE = 60;
+
+/**
+ * Reads a line chart as it is drawn: vega draws the legend (SVG, run names and colours) and the
+ * chart strokes the lines on a canvas; each legend colour is looked for in the canvas' pixels.
+ */
+async function drawnLines(plot: Locator): Promise<DrawnLine[]> {
+  return plot.evaluate((element, tolerance) => {
+    const canvas = element.querySelector('canvas.lines') as HTMLCanvasElement | null;
+    if (!canvas || canvas.hidden || canvas.width === 0) return [];
+    const names = [...element.querySelectorAll('.role-legend-label text')].map((t) => t.textContent ?? '');
+    const strokes = [...element.querySelectorAll('.role-legend-symbol path')].map(
+      (p) => p.getAttribute('stroke') ?? '',
+    );
+    const probe = document.createElement('canvas').getContext('2d') as CanvasRenderingContext2D;
+    const { data, width, height } = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+      0,
+      0,
+      canvas.width,
+      canvas.height,
+    );
+    const ratio = canvas.width / canvas.getBoundingClientRect().width;
+    return names.map((run, i) => {
+      probe.fillStyle = strokes[i] ?? '';
+      const color = String(probe.fillStyle);
+      const [r, g, b] = [1, 3, 5].map((at) => parseInt(color.slice(at, at + 2), 16)) as [number, number, number];
+      let pixels = 0;
+      let left = width;
+      let right = -1;
+      let sample: { x: number; y: number } | null = null;
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const at = (y * width + x) * 4;
+          if ((data[at + 3] as number) < 128) continue;
+          const distance =
+            Math.abs((data[at] as number) - r) +
+            Math.abs((data[at + 1] as number) - g) +
+            Math.abs((data[at + 2] as number) - b);
+          if (distance > tolerance) continue;
+          pixels++;
+          left = Math.min(left, x);
+          right = Math.max(right, x);
+          if (!sample && x > width / 3) sample = { x: x / ratio, y: y / ratio };
+        }
+      }
+      return { run, color, pixels, span: right < 0 ? 0 : (right - left + 1) / width, sample };
+    });
+  }, COLOUR_TOLERANCE);
+}
+
+/** Waits until the chart shows `count` lines (any number but none for 'some'), each with pixels on the canvas. */
+async function waitForDrawnLines(plot: Locator, count: number | 'some'): Promise<DrawnLine[]> {
+  const deadline = Date.now() + stepTimeout;
+  let lines: DrawnLine[] = [];
+  while (Date.now() < deadline) {
+    lines = await drawnLines(plot).catch(() => []);
+    const counted = count === 'some' ? lines.length > 0 : lines.length === count;
+    if (counted && lines.every((l) => l.pixels > 0)) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`expected ${count} drawn lines, got ${JSON.stringify(lines)}`);
+}
+
+/** Clicks a chart's export button and saves through VS Code's save dialog; returns the file's bytes. */
+async function exportChart(page: Page, chart: Locator, format: 'PNG' | 'SVG', path: string): Promise<Buffer> {
+  await chart.locator('vscode-button', { hasText: format }).click();
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ timeout: stepTimeout });
+  const suffix = `-chart.${format.toLowerCase()}`;
+  await page.waitForFunction(
+    (end) =>
+      (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith(end),
+    suffix,
+    { timeout: stepTimeout },
+  );
+  await input.fill(path);
+  await page.keyboard.press('Enter');
+  const deadline = Date.now() + stepTimeout;
+  for (;;) {
+    try {
+      const bytes = readFileSync(path);
+      if (bytes.length > 0) return bytes;
+    } catch {
+      // not written yet
+    }
+    assert.ok(Date.now() < deadline, `${path} was not written`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The pixels of an 8-bit RGBA PNG (what a canvas exports), decoded with zlib alone. */
+function decodePng(png: Buffer): { width: number; height: number; rgba: Uint8Array } {
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+  let at = 8;
+  let width = 0;
+  let height = 0;
+  const chunks: Buffer[] = [];
+  while (at < png.length) {
+    const length = png.readUInt32BE(at);
+    const type = png.subarray(at + 4, at + 8).toString('latin1');
+    const body = png.subarray(at + 8, at + 8 + length);
+    if (type === 'IHDR') {
+      width = body.readUInt32BE(0);
+      height = body.readUInt32BE(4);
+      assert.deepEqual([body[8], body[9], body[12]], [8, 6, 0], 'an 8-bit RGBA, non-interlaced PNG');
+    } else if (type === 'IDAT') chunks.push(body);
+    at += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(chunks));
+  const stride = width * 4;
+  const rgba = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)] as number;
+    for (let x = 0; x < stride; x++) {
+      const value = raw[y * (stride + 1) + 1 + x] as number;
+      const a = x >= 4 ? (rgba[y * stride + x - 4] as number) : 0;
+      const b = y > 0 ? (rgba[(y - 1) * stride + x] as number) : 0;
+      const c = x >= 4 && y > 0 ? (rgba[(y - 1) * stride + x - 4] as number) : 0;
+      const p = a + b - c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c;
+      const predicted = [0, a, b, (a + b) >> 1, paeth][filter] as number;
+      rgba[y * stride + x] = (value + predicted) & 0xff;
+    }
+  }
+  return { width, height, rgba };
+}
+
+/** Pixels of an image in a colour (`#rrggbb`). */
+function pixelsInColour(image: { rgba: Uint8Array }, color: string): number {
+  const [r, g, b] = [1, 3, 5].map((at) => parseInt(color.slice(at, at + 2), 16)) as [number, number, number];
+  let count = 0;
+  for (let i = 0; i < image.rgba.length; i += 4) {
+    if ((image.rgba[i + 3] as number) < 128) continue;
+    const distance =
+      Math.abs((image.rgba[i] as number) - r) +
+      Math.abs((image.rgba[i + 1] as number) - g) +
+      Math.abs((image.rgba[i + 2] as number) - b);
+    if (distance <= COLOUR_TOLERANCE) count++;
+  }
+  return count;
+}
+
 suite.test(
-  'the overlay chart draws one line per run',
-  async ({ workbench }) => {
+  'the overlay chart draws one line per run, shows a point on hover and exports what it draws',
+  async ({ workbench, page }) => {
     const view = workbench.webviewFrame();
     await view.getByRole('tab', { name: 'Charts' }).click();
-    const lines = view.locator('trackside-metric-chart .plot[data-key="loss"] .mark-line path');
-    await lines.first().waitFor({ timeout: stepTimeout });
-    assert.equal(await lines.count(), 3);
-    for (const path of await lines.all()) {
-      const d = (await path.getAttribute('d')) ?? '';
-      assert.ok(d.split(/[LM]/).length > 30, `each line has its 40 points, got "${d.slice(0, 60)}…"`);
+    const chart = view.locator('trackside-metric-chart').filter({ has: view.locator('.plot[data-key="loss"]') });
+    const plot = chart.locator('.plot');
+    const lines = await waitForDrawnLines(plot, 3);
+    assert.deepEqual(lines.map((l) => l.run).sort(), runs.map((r) => r.name).sort());
+    assert.equal(new Set(lines.map((l) => l.color)).size, 3, 'each run has its own colour');
+    for (const line of lines) {
+      // Each run logged 40 steps from 0: its line crosses the whole plot.
+      assert.ok(line.span > 0.85, `${line.run} spans ${line.span} of the plot`);
+      assert.ok(line.pixels > 100, `${line.run} has ${line.pixels} pixels`);
     }
-    const legend = await view
-      .locator('trackside-metric-chart .plot[data-key="loss"] .role-legend-label text')
-      .evaluateAll((texts) => texts.map((t) => t.textContent ?? ''));
-    assert.deepEqual([...legend].sort(), runs.map((r) => r.name).sort());
+
+    // Hovering a line shows the point under the pointer.
+    const sample = lines[0]?.sample;
+    assert.ok(sample);
+    await chart.scrollIntoViewIfNeeded();
+    const box = await chart.locator('canvas.lines').boundingBox();
+    assert.ok(box);
+    // The pointer comes in from outside the plot, as a hand does (the webview sees it enter).
+    await page.mouse.move(box.x - 10, box.y - 10);
+    await page.mouse.move(box.x + sample.x, box.y + sample.y, { steps: 5 });
+    const tip = chart.locator('.tip[role="tooltip"]');
+    await tip.waitFor({ timeout: stepTimeout });
+    const tipText = await tip.innerText();
+    assert.ok(
+      runs.some((r) => tipText.includes(r.name)),
+      `the tooltip names a run: ${tipText}`,
+    );
+    assert.match(tipText, /step\s+\d+/);
+    assert.match(tipText, /loss\s+[\d.]+/);
+    await page.mouse.move(box.x - 20, box.y - 20);
+    await tip.waitFor({ state: 'detached', timeout: stepTimeout });
+
+    // The PNG holds the lines in their colours; the SVG holds one path per run with its 40 points.
+    const png = decodePng(await exportChart(page, chart, 'PNG', join(workspace.path, 'loss-chart.png')));
+    for (const line of lines) {
+      assert.ok(pixelsInColour(png, line.color) > 100, `${line.run} is drawn in the exported PNG`);
+    }
+    const svg = (await exportChart(page, chart, 'SVG', join(workspace.path, 'loss-chart.svg'))).toString('utf8');
+    for (const line of lines) {
+      // The legend's symbol is a short path in the same colour; the line is the longest one.
+      const paths = [...svg.matchAll(new RegExp(`<path d="([^"]*)" stroke="${line.color}"`, 'gi'))];
+      assert.ok(paths.length > 0, `${line.run} has a path in the exported SVG`);
+      const points = Math.max(...paths.map((p) => (p[1]?.split(/[LM]/).length ?? 1) - 1));
+      assert.equal(points, 40, `${line.run}'s path has its 40 points`);
+    }
+    assert.match(svg, /<text[^>]*>adam-lr-0\.1<\/text>/, 'the legend is in the SVG');
   },
   { compat: true },
 );
@@ -293,10 +490,8 @@ suite.test('screenshots of the panel in a light and a dark theme', async ({ work
     await view.locator('trackside-runs-table .row').first().click();
     await workbench.screenshot(`compare-${bodyClass}-table`);
     await view.getByRole('tab', { name: 'Charts' }).click();
-    await view
-      .locator('trackside-metric-chart .plot[data-key="loss"] .mark-line path')
-      .first()
-      .waitFor({ timeout: stepTimeout });
+    // The row clicked above is selected: the chart shows the selected runs.
+    await waitForDrawnLines(view.locator('trackside-metric-chart .plot[data-key="loss"]'), 'some');
     await workbench.screenshot(`compare-${bodyClass}-charts`);
     await view.getByRole('tab', { name: 'Params' }).click();
     await view.locator('trackside-param-charts #parallel .mark-line path').first().waitFor({ timeout: stepTimeout });
@@ -421,8 +616,7 @@ suite.test(
     await waitForRows(view, ['live-run']);
     await view.getByRole('tab', { name: 'Charts' }).click();
     const chart = view.locator('trackside-metric-chart').filter({ has: view.locator('.plot[data-key="loss"]') });
-    const path = chart.locator('.mark-line path');
-    await path.first().waitFor({ timeout: stepTimeout });
+    await waitForDrawnLines(chart.locator('.plot'), 1);
 
     const delays: number[] = [];
     for (let step = 5; step < 35; step++) {
@@ -431,10 +625,11 @@ suite.test(
       // A training loop logs every few hundred milliseconds at most; give each point its own ingest.
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    // 5 points from the start and 30 appended: one line holding them all.
-    assert.equal(await path.count(), 1);
-    const d = (await path.first().getAttribute('d')) ?? '';
-    assert.ok(d.split(/[LM]/).length - 1 >= 35, `the line holds the 35 points, got ${d.split(/[LM]/).length - 1}`);
+    // 5 points from the start and 30 appended: one line, from the first step to the last, across the plot.
+    const [line, ...others] = await waitForDrawnLines(chart.locator('.plot'), 1);
+    assert.deepEqual(others, []);
+    assert.equal(line?.run, 'live-run');
+    assert.ok((line?.span ?? 0) > 0.85, `the line spans ${line?.span} of the plot`);
 
     // Grouped by a param, the chart draws mean ± std bands, and they follow the run too.
     await view.locator('#group-by').click();
@@ -467,12 +662,26 @@ suite.test(
 );
 
 suite.test('Open Run shows one run; its tags and note are saved to annotations.json', async ({ workbench, page }) => {
-  await commandWithPick(page, 'Trackside: Open Run', runs[0]!.name);
-  const input = page.locator('.quick-input-widget input.input');
-  await input.fill(runs[0]!.name);
-  await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: runs[0]!.name }).first().click();
   const view = workbench.webviewFrame();
-  await view.getByRole('heading', { name: runs[0]!.name }).waitFor({ timeout: stepTimeout });
+  const heading = view.getByRole('heading', { name: runs[0]!.name });
+  // The live run of the test before may still be ending: the workbench can close a pick as it
+  // does (a notification takes the focus), so the pick is made again when it went away.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await commandWithPick(page, 'Trackside: Open Run', runs[0]!.name);
+      await page.locator('.quick-input-widget input.input').fill(runs[0]!.name, { timeout: 5000 });
+      await page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ hasText: runs[0]!.name })
+        .first()
+        .click({ timeout: 5000 });
+      await heading.waitFor({ timeout: stepTimeout });
+      break;
+    } catch (error) {
+      if (attempt === 2) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
   const params = view.locator('trackside-run-view section[aria-label="Params"]');
   assert.match(await params.innerText(), /lr\s+0\.1/);
   assert.match(await params.innerText(), /optimizer\s+adam/);
@@ -480,10 +689,7 @@ suite.test('Open Run shows one run; its tags and note are saved to annotations.j
   assert.match(await metrics.innerText(), /loss/);
   assert.match(await view.locator('trackside-run-view section[aria-label="Output"]').innerText(), /training done/);
   await view.getByText('1 malformed line in events.jsonl was skipped.').waitFor({ timeout: stepTimeout });
-  await view
-    .locator('trackside-run-view trackside-metric-chart .mark-line path')
-    .first()
-    .waitFor({ timeout: stepTimeout });
+  await waitForDrawnLines(view.locator('trackside-run-view trackside-metric-chart .plot[data-key="loss"]'), 1);
 
   await view.locator('#new-tag input').fill('candidate=yes');
   await view.getByRole('button', { name: 'Add Tag' }).click();

@@ -11,10 +11,13 @@ import type { XAxis } from '../../src/core/store/metric-series';
  * and a transform over thousands of points would cost seconds.
  */
 
+/** The data set of a grouped chart's bands. */
 export const LINES_DATA = 'lines';
+/** The data set of a line chart's frame: the ends of each line, which set the scales. */
+export const FRAME_DATA = 'frame';
 
-/** One drawn point; `run` is the run's legend label (unique within a chart), which the tooltip shows. */
-export interface LinePoint {
+/** A corner of one run's line; `run` is the run's legend label (unique within a chart). */
+export interface FramePoint {
   run: string;
   x: number;
   y: number;
@@ -37,26 +40,28 @@ function xEncoding(axis: XAxis): Record<string, unknown> {
 }
 
 /**
- * One line per run; the x scale is bound to an interval selection, so dragging pans and the wheel zooms.
- * The host sends only finite values, so the marks skip vega-lite's per-point validity test
- * (`invalid: 'show'`), and the tooltip is the datum itself rather than an object built by an
- * interpreted expression per point: together they cut the first draw of 50 × 2,000 points severalfold.
+ * The frame of a line chart — axes, grid, legend and the zoom — without the lines, which the chart
+ * strokes on a canvas over it (see canvas-lines.ts): vega handles every datum through interpreted
+ * expressions under the webview CSP, which for 50 × 2,000 points costs about a second whatever the
+ * renderer, while a canvas takes milliseconds. The frame's data is each line's two corners (lowest
+ * x with lowest y, highest x with highest y), so the scales span the lines exactly as before; its
+ * marks are never seen. The x scale is bound to an interval selection: dragging pans, the wheel zooms.
  */
-export function overlaySpec(
+export function lineFrameSpec(
   key: string,
   axis: XAxis,
   logScale: boolean,
   runNames: readonly string[],
-  values: LinePoint[],
+  corners: FramePoint[],
 ): TopLevelSpec {
   return {
     $schema: SCHEMA,
     width: 'container',
     height: 260,
     autosize: { type: 'fit-x', contains: 'padding' },
-    data: { name: LINES_DATA, values },
+    data: { name: FRAME_DATA, values: corners },
     params: [{ name: 'zoom', select: { type: 'interval', encodings: ['x'] }, bind: 'scales' }],
-    mark: { type: 'line', strokeWidth: 1.5, clip: true, invalid: 'show', aria: false, tooltip: { expr: 'datum' } },
+    mark: { type: 'line', strokeWidth: 1.5, strokeOpacity: 0, clip: true, invalid: 'show', aria: false },
     encoding: {
       x: xEncoding(axis),
       y: {
@@ -70,7 +75,7 @@ export function overlaySpec(
         type: 'nominal',
         title: 'run',
         scale: { domain: [...runNames] },
-        legend: runNames.length > 20 ? null : {},
+        legend: runNames.length > 20 ? null : { symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 },
       },
     },
   };

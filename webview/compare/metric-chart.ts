@@ -1,9 +1,20 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import type { Result } from 'vega-embed';
 import type { XAxis } from '../../src/core/store/metric-series';
 import type { CompareCommand, CompareNotification } from '../../src/protocol/compare';
+import { sortedByX } from '../shared/canvas-lines';
+import { LineOverlay, type OverlayLine } from '../shared/line-overlay';
+import { placePointTooltip, pointTooltipStyles, renderPointTooltip, type HoveredValue } from '../shared/point-tooltip';
 import { drawChart } from '../shared/vega-chart';
-import { LINES_DATA, bandsSpec, leanVegaSpec, overlaySpec, type BandDatum, type LinePoint } from './chart-specs';
+import {
+  FRAME_DATA,
+  LINES_DATA,
+  bandsSpec,
+  leanVegaSpec,
+  lineFrameSpec,
+  type BandDatum,
+  type FramePoint,
+} from './chart-specs';
 import type { SeriesBroker, SeriesSubscriber } from './series-broker';
 
 type SeriesAnswer = Extract<CompareNotification, { type: 'series' }>;
@@ -27,7 +38,9 @@ const ZOOM_SETTLE_MS = 250;
 
 /**
  * One metric's chart: asks the host for lines shaped to its width, redraws with finer points when
- * the user zooms (wheel) or pans (drag), appends live points as they come, and exports itself.
+ * the user zooms (wheel) or pans (drag), appends live points as they come, and exports itself. Lines
+ * are stroked on a canvas over a vega frame (see LineOverlay); grouped bands are few points and
+ * stay vega marks.
  */
 export class MetricChart extends LitElement implements SeriesSubscriber {
   static override properties = {
@@ -37,37 +50,48 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
     broker: { attribute: false },
     send: { attribute: false },
     message: { state: true },
+    hovered: { state: true },
   };
 
-  static override styles = css`
-    :host {
-      display: block;
-      border: 1px solid var(--vscode-panel-border, transparent);
-      border-radius: 4px;
-      padding: 8px 12px 4px;
-      background: var(--vscode-editor-background);
-    }
-    header {
-      display: flex;
-      align-items: center;
-      gap: 6px;
-    }
-    h3 {
-      flex: 1;
-      margin: 0;
-      font-size: 1em;
-      font-weight: 600;
-    }
-    .plot {
-      width: 100%;
-      min-height: 270px;
-    }
-    .note {
-      color: var(--vscode-descriptionForeground);
-      font-size: 0.9em;
-      min-height: 1.2em;
-    }
-  `;
+  static override styles = [
+    pointTooltipStyles,
+    css`
+      :host {
+        display: block;
+        border: 1px solid var(--vscode-panel-border, transparent);
+        border-radius: 4px;
+        padding: 8px 12px 4px;
+        background: var(--vscode-editor-background);
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 6px;
+      }
+      h3 {
+        flex: 1;
+        margin: 0;
+        font-size: 1em;
+        font-weight: 600;
+      }
+      .plot {
+        position: relative;
+        width: 100%;
+        min-height: 270px;
+      }
+      canvas.lines {
+        position: absolute;
+        left: 0;
+        top: 0;
+        pointer-events: none;
+      }
+      .note {
+        color: var(--vscode-descriptionForeground);
+        font-size: 0.9em;
+        min-height: 1.2em;
+      }
+    `,
+  ];
 
   declare key: string;
   declare runs: ChartRun[];
@@ -75,11 +99,14 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
   declare broker: SeriesBroker;
   declare send: (command: CompareCommand) => void;
   declare message: string;
+  declare hovered: HoveredValue | null;
 
   private requestId: number | undefined;
   private zoomRequest = false;
   private result: Result | undefined;
-  private values: LinePoint[] | BandDatum[] = [];
+  private overlay: LineOverlay | undefined;
+  private lines: OverlayLine[] = [];
+  private bands: BandDatum[] = [];
   private grouped = false;
   /** The request whose answer is drawn. */
   private answeredId: number | undefined;
@@ -93,6 +120,7 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
     super();
     this.runs = [];
     this.message = '';
+    this.hovered = null;
   }
 
   override connectedCallback(): void {
@@ -104,6 +132,8 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
     super.disconnectedCallback();
     this.themeObserver.disconnect();
     this.broker?.release(this.requestId);
+    this.overlay?.dispose();
+    this.overlay = undefined;
     this.result?.finalize();
     this.result = undefined;
   }
@@ -115,12 +145,23 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
         <vscode-button secondary title="Save as PNG" @click=${() => this.exportImage('png')}>PNG</vscode-button>
         <vscode-button secondary title="Save as SVG" @click=${() => this.exportImage('svg')}>SVG</vscode-button>
       </header>
-      <div class="plot" data-key=${this.key}></div>
+      <div
+        class="plot"
+        data-key=${this.key}
+        @pointermove=${(e: PointerEvent) => this.onPointer(e)}
+        @pointerleave=${() => (this.hovered = null)}
+      >
+        <div class="frame"></div>
+        <canvas class="lines"></canvas>
+        ${this.hovered ? renderPointTooltip(this.hovered, this.settings.axis, this.key) : nothing}
+      </div>
       <div class="note">${this.message}</div>
     `;
   }
 
   override updated(changed: Map<string, unknown>): void {
+    if (changed.has('hovered')) placePointTooltip(this.renderRoot, this.hovered);
+    if (changed.size === 1 && changed.has('hovered')) return;
     const shape = JSON.stringify([
       this.key,
       this.runs.map((r) => r.id),
@@ -166,35 +207,35 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
     const labels = new Map(this.runs.map((r) => [r.id, r.label]));
     // The same request answered again: a live grouped chart's new bands, drawn without a redraw.
     const liveBands = answer.bands !== null && this.grouped && answer.requestId === this.answeredId;
+    const wasGrouped = this.grouped;
     this.answeredId = answer.requestId;
     if (answer.bands) {
       this.grouped = true;
-      this.values = answer.bands;
+      this.bands = answer.bands;
+      this.lines = [];
       this.pointCount = answer.bands.length;
       this.message = answer.bands.length === 0 ? 'No points to draw.' : '';
     } else {
       this.grouped = false;
-      const values: LinePoint[] = [];
+      this.bands = [];
       let total = 0;
-      for (const line of answer.lines) {
-        const run = labels.get(line.runId) ?? line.runId;
+      let shown = 0;
+      this.lines = answer.lines.map((line) => {
         total += line.total;
-        for (let i = 0; i < line.x.length; i++) {
-          values.push({ run, x: line.x[i] as number, y: line.y[i] as number });
-        }
-      }
-      this.values = values;
-      this.pointCount = values.length;
+        shown += line.x.length;
+        return { label: labels.get(line.runId) ?? line.runId, ...sortedByX(line.x, line.y) };
+      });
+      this.pointCount = shown;
       const thinned = answer.lines.some((l) => l.downsampled);
       this.message =
         answer.lines.length === 0
           ? 'None of these runs logged this metric.'
           : thinned
-            ? `${values.length.toLocaleString()} of ${total.toLocaleString()} points shown; zoom in for detail.`
+            ? `${shown.toLocaleString()} of ${total.toLocaleString()} points shown; zoom in for detail.`
             : '';
     }
     if (liveBands && this.result) void this.replaceData().then(() => this.markLiveDrawn(answer.bands ?? []));
-    else if (this.zoomRequest && this.result) void this.replaceData();
+    else if (this.zoomRequest && this.result && wasGrouped === this.grouped) void this.replaceData();
     else void this.redraw();
   }
 
@@ -207,66 +248,118 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
   onAppend(batch: AppendBatch): void {
     if (!this.result || this.grouped) return;
     const labels = new Map(this.runs.map((r) => [r.id, r.label]));
-    const fresh: LinePoint[] = [];
-    for (const line of batch.lines) {
-      const run = labels.get(line.runId) ?? line.runId;
-      for (let i = 0; i < line.x.length; i++) fresh.push({ run, x: line.x[i] as number, y: line.y[i] as number });
+    const byLabel = new Map(this.lines.map((l) => [l.label, l]));
+    let last: { x: number; run: string } | undefined;
+    for (const fresh of batch.lines) {
+      const label = labels.get(fresh.runId) ?? fresh.runId;
+      let line = byLabel.get(label);
+      if (!line) {
+        // The run logged its first point of this key since the chart asked.
+        line = { label, x: [], y: [] };
+        this.lines.push(line);
+        byLabel.set(label, line);
+      }
+      for (let i = 0; i < fresh.x.length; i++) {
+        line.x.push(fresh.x[i] as number);
+        line.y.push(fresh.y[i] as number);
+      }
+      Object.assign(line, sortedByX(line.x, line.y));
+      this.pointCount += fresh.x.length;
+      const x = fresh.x.at(-1);
+      if (x !== undefined) last = { x, run: label };
     }
-    (this.values as LinePoint[]).push(...fresh);
-    this.pointCount += fresh.length;
     // Appends are raw points: once the chart holds far more than it can show, start again thinned.
     if (this.pointCount > this.maxPoints() * this.runs.length * 3) {
       this.requestSeries(null);
       return;
     }
-    const shown = this.settings.logScale ? fresh.filter((p) => p.y > 0) : fresh;
-    const view = this.result.view;
-    view.insert(LINES_DATA, shown);
-    void view.runAsync().then(() => this.markLiveDrawn(fresh.slice(-1)));
+    void this.replaceData().then(() => this.markLiveDrawn(last ? [last] : []));
   }
 
-  private shownValues(): LinePoint[] | BandDatum[] {
-    if (!this.settings.logScale) return this.values;
-    return this.grouped
-      ? (this.values as BandDatum[]).filter((b) => b.lower > 0)
-      : (this.values as LinePoint[]).filter((p) => p.y > 0);
+  /** Each line's two corners (for the frame's scales); a log scale sees only positive values. */
+  private corners(): FramePoint[] {
+    const corners: FramePoint[] = [];
+    for (const line of this.lines) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const y of line.y) {
+        if (this.settings.logScale && !(y > 0)) continue;
+        if (y < lo) lo = y;
+        if (y > hi) hi = y;
+      }
+      if (lo > hi) continue;
+      corners.push(
+        { run: line.label, x: line.x[0] as number, y: lo },
+        { run: line.label, x: line.x.at(-1) as number, y: hi },
+      );
+    }
+    return corners;
   }
 
+  private shownBands(): BandDatum[] {
+    return this.settings.logScale ? this.bands.filter((b) => b.lower > 0) : this.bands;
+  }
+
+  /** New data in the drawn chart, keeping its zoom: the frame's scales follow, then the lines. */
   private async replaceData(): Promise<void> {
     const view = this.result?.view;
     if (!view) return;
-    view.data(LINES_DATA, this.shownValues());
+    if (this.grouped) {
+      view.data(LINES_DATA, this.shownBands());
+      await view.runAsync();
+      return;
+    }
+    view.data(FRAME_DATA, this.corners());
     await view.runAsync();
+    this.overlay?.setLines(this.lines);
+    this.overlay?.draw();
   }
 
   private async redraw(): Promise<void> {
-    const element = this.plot();
-    if (!element || this.values === undefined) return;
+    const plot = this.plot();
+    const element = plot?.querySelector<HTMLElement>('.frame');
+    const canvas = plot?.querySelector<HTMLCanvasElement>('canvas.lines');
+    if (!element || !canvas) return;
     const spec = this.grouped
-      ? bandsSpec(
-          this.key,
-          this.settings.axis,
-          this.settings.logScale,
-          this.settings.groupBy ?? '',
-          this.shownValues() as BandDatum[],
-        )
-      : overlaySpec(
+      ? bandsSpec(this.key, this.settings.axis, this.settings.logScale, this.settings.groupBy ?? '', this.shownBands())
+      : lineFrameSpec(
           this.key,
           this.settings.axis,
           this.settings.logScale,
           this.runs.map((r) => r.label),
-          this.shownValues() as LinePoint[],
+          this.corners(),
         );
     try {
+      this.overlay?.dispose();
+      this.overlay = undefined;
       this.result?.finalize();
       this.result = undefined;
+      this.hovered = null;
+      canvas.hidden = this.grouped;
       const result = await drawChart(element, leanVegaSpec(spec), 'vega');
       this.result = result;
       result.view.addSignalListener('zoom', (_name, value: unknown) => this.onZoom(value));
+      if (!this.grouped) {
+        this.overlay = new LineOverlay(canvas, result.view, this.settings.logScale);
+        this.overlay.setLines(this.lines);
+        this.overlay.draw();
+      }
       this.dataset.drawn = String(Date.now());
     } catch (error) {
       this.message = `The chart could not be drawn: ${(error as Error).message}`;
     }
+  }
+
+  private onPointer(event: PointerEvent): void {
+    const hit = this.overlay?.hover(event.clientX, event.clientY) ?? null;
+    this.hovered = hit && {
+      label: hit.line.label,
+      color: hit.line.color,
+      x: hit.line.x[hit.index] as number,
+      y: hit.line.y[hit.index] as number,
+      left: hit.left,
+      top: hit.top,
+    };
   }
 
   /** The interval selection bound to the x scale: its `x` is the visible domain, absent when reset. */
@@ -280,7 +373,10 @@ export class MetricChart extends LitElement implements SeriesSubscriber {
   private async exportImage(format: 'png' | 'svg'): Promise<void> {
     const view = this.result?.view;
     if (!view) return;
-    const data = format === 'png' ? await view.toImageURL('png', 2) : await view.toSVG();
+    const overlay = this.overlay;
+    let data: string;
+    if (overlay) data = format === 'png' ? await overlay.png(2) : await overlay.svg();
+    else data = format === 'png' ? await view.toImageURL('png', 2) : await view.toSVG();
     this.send({ type: 'saveImage', format, name: `${this.key}-chart`, data });
   }
 }

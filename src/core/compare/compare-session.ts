@@ -4,7 +4,7 @@ import { getComparison } from '../store/comparison';
 import { meanStdBands, type BandPoint, type GroupedSeries } from './bands';
 import { readSeriesColumns } from '../store/metric-series';
 import { SeriesCache } from './series-cache';
-import { bucketedLine } from '../store/metric-series';
+import { bucketedLine } from '../store/chart-line';
 import { EmaCursor, SmoothedLine, smoothedPoints, windowed, type SeriesView } from './series';
 import { type XAxis } from '../store/metric-series';
 import { buildCompareTable } from './table';

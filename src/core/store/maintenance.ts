@@ -33,6 +33,7 @@ export function clearRunTables(store: IndexStore): void {
   store.transaction(() => {
     store.db.exec(`
       DELETE FROM metrics;
+      DELETE FROM metric_tiers;
       DELETE FROM metric_summaries;
       DELETE FROM params;
       DELETE FROM tags;

@@ -1,4 +1,5 @@
-import type { SqliteDatabase } from './sqlite';
+import { MIN_TIER_BUCKETS, TIER_BASE, rebuildSeriesTiers } from './series-tiers';
+import type { PreparedQuery, SqliteDatabase } from './sqlite';
 
 /** One schema step. `up` runs inside the transaction that also bumps `PRAGMA user_version`. */
 export interface Migration {
@@ -198,6 +199,49 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     up(db) {
       db.exec(`ALTER TABLE tags ADD COLUMN source TEXT NOT NULL DEFAULT 'run';`);
+    },
+  },
+  {
+    // Pre-aggregated tiers of long series, so a chart reads a few thousand rows whatever a run's
+    // length (see series-tiers.ts). Series already indexed get theirs here, from their points: a
+    // chart must never find a long series without tiers.
+    version: 4,
+    up(db) {
+      db.exec(`
+        -- No foreign key, as for metrics: a run's rows go with its points (see deleteRunRows).
+        CREATE TABLE metric_tiers (
+          run_pk INTEGER NOT NULL,
+          key_id INTEGER NOT NULL,
+          tier INTEGER NOT NULL,
+          bucket INTEGER NOT NULL,
+          n INTEGER NOT NULL,
+          x_min INTEGER NOT NULL,
+          x_max INTEGER NOT NULL,
+          t_min REAL NOT NULL,
+          t_max REAL NOT NULL,
+          first REAL NOT NULL,
+          last REAL NOT NULL,
+          lo REAL NOT NULL,
+          hi REAL NOT NULL,
+          lo_seq INTEGER NOT NULL,
+          hi_seq INTEGER NOT NULL,
+          PRIMARY KEY (run_pk, key_id, tier, bucket)
+        ) WITHOUT ROWID;
+      `);
+      const statements = new Map<string, PreparedQuery>();
+      const prepare = (sql: string): PreparedQuery => {
+        let statement = statements.get(sql);
+        if (!statement) {
+          statement = db.prepare(sql);
+          statements.set(sql, statement);
+        }
+        return statement;
+      };
+      const series = db
+        .prepare('SELECT run_pk, key_id, count FROM metric_summaries WHERE count >= ?')
+        .raw<[number, number, number]>()
+        .all(TIER_BASE * MIN_TIER_BUCKETS);
+      for (const [runPk, keyId, count] of series) rebuildSeriesTiers(prepare, runPk, keyId, count);
     },
   },
 ];

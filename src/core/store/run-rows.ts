@@ -4,6 +4,7 @@ import { RunFile, type RunInfo } from '../runs/protocol';
 import type { EventChunk } from '../runs/reader';
 import type { IndexStore } from './database';
 import { paramColumns } from './param-values';
+import { updateSeriesTiers } from './series-tiers';
 import { METRIC_INSERT_BATCH, type SummaryRow } from './statements';
 
 /**
@@ -109,6 +110,7 @@ export function deleteRunRows(store: IndexStore, runId: string): boolean {
     if (pk === undefined) return false;
     const experimentId = s.runExperimentId.get(pk) as number;
     s.deleteRunMetrics.run(pk);
+    store.query('DELETE FROM metric_tiers WHERE run_pk = ?').run(pk);
     s.deleteRun.run(pk);
     s.deleteEmptyExperiment.run(experimentId, experimentId);
     return true;
@@ -187,6 +189,11 @@ export function applyEventChunk(store: IndexStore, runId: string, chunkStart: nu
       }
     }
     insertPoints(store, pk, series);
+    // The tier rows commit with the points they summarize, or neither does.
+    const prepare = (sql: string) => store.query(sql);
+    for (const state of series.values()) {
+      updateSeriesTiers(prepare, pk, state.keyId, state.points[0] as number, state.points);
+    }
     for (const state of series.values()) {
       const summary = state.summary as MetricSummary;
       s.upsertSummary.run({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bucketedLine } from '../../../src/core/store/metric-series';
+import { bucketedLine } from '../../../src/core/store/chart-line';
 import { ingestRun } from '../../../src/core/runs/ingest';
 import type { RunEvent } from '../../../src/core/runs/protocol';
 import { IndexStore } from '../../../src/core/store/database';
@@ -37,7 +37,7 @@ after(() => {
   ws.cleanup();
 });
 
-test('SQLite downsamples a long line to the chart width, keeping both ends and the spike', () => {
+test('a long line comes down to the chart width, keeping both ends and the spike', () => {
   const line = bucketedLine(store, runId, 'loss', 'step', 0, null, 1000);
   assert.ok(line);
   assert.ok(line.x.length <= 1000, `${line.x.length} points`);
