@@ -190,6 +190,19 @@ suite.test(
     await workbench.open();
     const view = await experimentsView(workbench);
     await openFile(page, slowScript);
+    // Found where a user opening the script looks: a CodeLens at its top, a ▶ in the editor's title bar.
+    await page.locator('.editor-instance .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    const topLens = page.locator('.editor-instance .codelens-decoration a', { hasText: 'Run with Trackside' }).first();
+    await topLens.waitFor({ timeout: stepTimeout });
+    const lines = await page.locator('.editor-instance .view-lines').first().boundingBox();
+    const lensBox = await topLens.boundingBox();
+    assert.ok(lines && lensBox && lensBox.y - lines.y < 200, 'a Run CodeLens sits at the top of the script');
+    await page
+      .locator('.editor-actions .action-label[aria-label*="Run Current File with Tracking"]')
+      .first()
+      .waitFor({ timeout: stepTimeout });
+    await workbench.screenshot('editor-runs--top-codelens');
     holdAfter(2);
     await clickCodeLens(page, 'Run with Trackside');
 
@@ -207,6 +220,9 @@ suite.test(
     assert.equal(await row.locator('.codicon-loading').count(), 0, 'no spinner once the run has ended');
     await row.locator('.codicon-pass').waitFor({ timeout: stepTimeout });
     await page.locator('.xterm-rows', { hasText: '[train] epoch 12 of 12' }).waitFor({ timeout: stepTimeout });
+    // The status bar stops counting it as running, without a reload.
+    await page.locator('.statusbar-item', { hasText: /\d+ running/ }).waitFor({ state: 'hidden', timeout: 5000 });
+    await workbench.screenshot('editor-runs--status-bar-after-run');
 
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `Run ${name} finished.` });
     await toast.waitFor({ timeout: stepTimeout });
@@ -238,6 +254,27 @@ suite.test(
       return now && now.image !== early.image ? now : null;
     });
     assert.notEqual(later.image, early.image);
+    // The line runs past the editor's right edge, and its end with it; the gutter's sparkline stays in view.
+    const inView = await page.evaluate(() => {
+      const editor = document.querySelector('.editor-instance .monaco-editor')?.getBoundingClientRect();
+      const line = [...document.querySelectorAll('.editor-instance .view-line')].find((l) =>
+        l.textContent?.includes('ts.log_metric'),
+      );
+      const top = line?.getBoundingClientRect().top ?? -1;
+      const icon = [...document.querySelectorAll<HTMLElement>('.editor-instance .margin-view-overlays .cgmr')].find(
+        (el) =>
+          Math.abs(el.getBoundingClientRect().top - top) < 4 &&
+          getComputedStyle(el).backgroundImage.includes('data:image/svg'),
+      );
+      const end = [...(line?.querySelectorAll('span[class*="ced-"]') ?? [])].at(-1)?.getBoundingClientRect();
+      const box = icon?.getBoundingClientRect();
+      return {
+        gutter: !!box && !!editor && box.left >= editor.left && box.right <= editor.right && box.width > 8,
+        endOffScreen: !!end && !!editor && end.left > editor.right,
+      };
+    });
+    assert.ok(inView.endOffScreen, 'the end-of-line chart is past the editor’s right edge');
+    assert.ok(inView.gutter, 'a sparkline in the gutter of the long line is in view');
     assert.match(await runLabels(view).then((l) => l.join('|')), new RegExp(`${name}, running`), 'it changed mid-run');
     await workbench.screenshot('editor-runs--live-sparkline');
     release();

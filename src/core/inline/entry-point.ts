@@ -3,9 +3,18 @@
  * one, else the first line of code after the module docstring, comments and the shebang.
  */
 export function findEntryPointLine(source: string): number {
+  return mainGuardLine(source) ?? firstCodeLine(source);
+}
+
+/** The line of `if __name__ == "__main__":`, if the script has one. */
+export function mainGuardLine(source: string): number | undefined {
+  const guard = source.split(/\r?\n/).findIndex((l) => /^if\s+__name__\s*==\s*(['"])__main__\1\s*:/.test(l));
+  return guard >= 0 ? guard : undefined;
+}
+
+/** The first line of code, after the shebang, comments and the module docstring (0 when there is none). */
+export function firstCodeLine(source: string): number {
   const lines = source.split(/\r?\n/);
-  const guard = lines.findIndex((l) => /^if\s+__name__\s*==\s*(['"])__main__\1\s*:/.test(l));
-  if (guard >= 0) return guard;
   let inDocstring: string | null = null;
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i]!.trim();

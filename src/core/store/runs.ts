@@ -213,3 +213,11 @@ export function metricKeysOfExperiment(store: IndexStore, experiment: string, re
   const ids = queryRuns(store, { experiment, limit: recentRuns }).rows.map((r) => r.id);
   return [...new Set(summariesForRuns(store, ids).map((s) => s.key))].sort();
 }
+
+/** Runs the index holds as running or waiting for a node: those whose end is still to be seen. */
+export function activeRunIds(store: IndexStore): string[] {
+  return store
+    .query("SELECT id FROM runs WHERE status IN ('running', 'pending') ORDER BY pk")
+    .pluck()
+    .all() as string[];
+}

@@ -3,6 +3,7 @@ import { syncJournals } from '../models/journal-sync';
 import { ModelRegistry } from '../models/model-registry';
 import { ingestAll, ingestRun, type IngestAllResult, type IngestOptions } from '../runs/ingest';
 import { IndexStore } from '../store/database';
+import { activeRunIds } from '../store/runs';
 import { ChangeFeed } from './change-feed';
 import { WorkspaceLayout } from './layout';
 import { TypedEmitter } from './typed-emitter';
@@ -16,6 +17,8 @@ export interface RunsChange {
 export interface WorkspaceOptions extends IngestOptions {
   /** How long a burst of changes is gathered before it is ingested (ms). */
   debounceMs?: number;
+  /** How often runs the index holds as running are checked again (ms; default 1000, 0: never). */
+  livenessMs?: number;
 }
 
 /**
@@ -66,6 +69,7 @@ export class Workspace {
   private readonly queued = new Set<string>();
   private draining: Promise<void> | null = null;
   private closed = false;
+  private liveness: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly root: string,
@@ -114,6 +118,7 @@ export class Workspace {
     try {
       const initial = await catchUp(store, this.root, this.options);
       this.store = store;
+      this.followLiveness();
       if (initial.changed.length > 0) this.runs.emit({ kind: 'updated', runIds: initial.changed });
       if (initial.removed.length > 0) this.runs.emit({ kind: 'removed', runIds: initial.removed });
       return store;
@@ -172,6 +177,43 @@ export class Workspace {
     });
   }
 
+  /**
+   * A run's end is written once, to status.json, and a watcher can miss that one write (an atomic
+   * rename, a full inotify queue, a network filesystem); a process can also die without writing it.
+   * So every second the runs the index holds as running or pending are read again (a stat each when
+   * nothing changed), and subscribers are told only of those that did: the views and the status bar
+   * follow a run's end within about a second whatever the watcher saw.
+   */
+  private followLiveness(): void {
+    const interval = this.options.livenessMs ?? 1000;
+    if (interval <= 0) return;
+    this.liveness = setInterval(() => {
+      const store = this.store;
+      if (!store || this.closed || this.draining) return;
+      const active = activeRunIds(store);
+      if (active.length === 0) return;
+      this.draining = this.recheck(store, active).finally(() => {
+        this.draining = null;
+        if (this.queued.size > 0 && !this.closed) this.ingest([]);
+      });
+    }, interval);
+    this.liveness.unref?.();
+  }
+
+  private async recheck(store: IndexStore, runIds: readonly string[]): Promise<void> {
+    const updated: string[] = [];
+    for (const runId of runIds) {
+      if (this.closed) return;
+      try {
+        const result = await ingestRun(store, this.root, runId, this.options);
+        if (result.changed) updated.push(runId);
+      } catch (error) {
+        this.errors.emit(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    if (updated.length > 0) this.runs.emit({ kind: 'updated', runIds: updated });
+  }
+
   /** Runs are ingested one at a time, in the order their changes came. */
   private async drain(): Promise<void> {
     const store = this.store;
@@ -199,6 +241,7 @@ export class Workspace {
   /** Stops the watcher, waits for the ingest in progress, and closes the index. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.liveness);
     await this.feed.close();
     await this.draining;
     const opened = await this.opening?.catch(() => undefined);

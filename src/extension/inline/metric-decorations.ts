@@ -24,6 +24,9 @@ interface LineState {
  * run with the previous one faint behind it, the latest value, and its change against the previous
  * run. Hovering shows a larger chart over the last runs with links to compare them. Refreshed at
  * most once a second while a run of the script is writing.
+ *
+ * The end of a long line can be far outside the editor, so each such line also has a compact
+ * sparkline of its latest run in the gutter, which stays in view whatever the line's length.
  */
 export class MetricDecorations implements vscode.Disposable, vscode.HoverProvider {
   // The sparkline goes in `before` and the value in `after` of the same empty range at the end of
@@ -36,6 +39,11 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
   });
   private readonly disposables: vscode.Disposable[] = [this.decoration];
   private readonly state = new Map<string, LineState[]>();
+  /**
+   * A gutter icon belongs to a decoration type, not to one decoration: one type per distinct
+   * sparkline, made anew at each refresh; the last refresh's types are disposed after it.
+   */
+  private gutterTypes = new Map<string, vscode.TextEditorDecorationType>();
   private lastRefresh = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -68,17 +76,36 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
     const editors = vscode.window.visibleTextEditors.filter(
       (e) => e.document.languageId === 'python' && e.document.uri.scheme === 'file',
     );
-    if (!this.settings.inlineChartsEnabled) {
-      for (const editor of editors) editor.setDecorations(this.decoration, []);
-      this.state.clear();
-      return;
+    const previous = this.gutterTypes;
+    this.gutterTypes = new Map();
+    try {
+      if (!this.settings.inlineChartsEnabled) {
+        for (const editor of editors) editor.setDecorations(this.decoration, []);
+        this.state.clear();
+        return;
+      }
+      for (const editor of editors) {
+        // Each script shows the runs of its own workspace folder.
+        const folder = this.folders.forUri(editor.document.uri);
+        if (folder?.hasRuns()) this.decorate(editor, await folder.store());
+        else editor.setDecorations(this.decoration, []);
+      }
+    } finally {
+      for (const type of previous.values()) type.dispose();
     }
-    for (const editor of editors) {
-      // Each script shows the runs of its own workspace folder.
-      const folder = this.folders.forUri(editor.document.uri);
-      if (folder?.hasRuns()) this.decorate(editor, await folder.store());
-      else editor.setDecorations(this.decoration, []);
+  }
+
+  /** The decoration type drawing `svg` in the gutter, shared by the lines (of any editor) that show it. */
+  private gutterType(svg: string): vscode.TextEditorDecorationType {
+    let type = this.gutterTypes.get(svg);
+    if (!type) {
+      type = vscode.window.createTextEditorDecorationType({
+        gutterIconPath: vscode.Uri.parse(svgDataUri(svg)),
+        gutterIconSize: 'contain',
+      });
+      this.gutterTypes.set(svg, type);
     }
+    return type;
   }
 
   private decorate(editor: vscode.TextEditor, store: IndexStore): void {
@@ -87,6 +114,7 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
     const runs = lines.length > 0 ? recentRunsOfScript(store, file, RUNS_SHOWN) : [];
     const states: LineState[] = [];
     const options: vscode.DecorationOptions[] = [];
+    const gutter = new Map<vscode.TextEditorDecorationType, vscode.Range[]>();
     for (const line of lines) {
       const key = line.keys.find((k) => runs.some((r) => r.summaries.has(k)));
       if (!key) continue; // Never run, or the metric was renamed since: nothing to show.
@@ -94,13 +122,18 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
       const [latest, previous] = runs.filter((r) => r.summaries.has(key));
       const values = (run: ScriptRun | undefined) =>
         run ? (getMetricSeries(store, { runId: run.run.id, key, maxPoints: INLINE_POINTS })?.y ?? []) : [];
+      const color = latest?.run.status === 'running' ? '#3794ff' : '#4e9a06';
+      const latestValues = values(latest);
       const svg = sparklineSvg(
         [
           ...(previous ? [{ values: values(previous), color: '#888888', emphasis: 'secondary' as const }] : []),
-          { values: values(latest), color: latest?.run.status === 'running' ? '#3794ff' : '#4e9a06' },
+          { values: latestValues, color },
         ],
         { width: 64, height: 14, lastPoint: true },
       );
+      const compact = sparklineSvg([{ values: latestValues, color }], { width: 18, height: 16, strokeWidth: 1.5 });
+      const type = this.gutterType(compact);
+      gutter.set(type, [...(gutter.get(type) ?? []), new vscode.Range(line.line, 0, line.line, 0)]);
       const textLine = editor.document.lineAt(line.line);
       options.push({
         range: new vscode.Range(line.line, textLine.text.length, line.line, textLine.text.length),
@@ -117,6 +150,7 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
     }
     this.state.set(file, states);
     editor.setDecorations(this.decoration, options);
+    for (const [type, ranges] of gutter) editor.setDecorations(type, ranges);
   }
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
@@ -128,6 +162,7 @@ export class MetricDecorations implements vscode.Disposable, vscode.HoverProvide
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    for (const type of this.gutterTypes.values()) type.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

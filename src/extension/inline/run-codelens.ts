@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { findEntryPointLine } from '../../core/inline/entry-point';
+import { firstCodeLine, mainGuardLine } from '../../core/inline/entry-point';
 import { recentRunsOfScript } from '../../core/inline/script-runs';
 import { formatNumber } from '../../core/format/numbers';
 import { defaultPrimaryMetric } from '../../core/metrics/primary-metric';
@@ -7,7 +7,8 @@ import type { Folders } from '../workspace/folders';
 
 /**
  * Above a training script's entry point: Run with Trackside, Run with Parameters…, and once the
- * script has runs, Compare and its last result.
+ * script has runs, Compare and its last result. A script with a `__main__` guard (at its bottom,
+ * as a rule) also has Run and Run with Parameters… at its top, where a user opening it looks.
  */
 export class RunCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -28,20 +29,23 @@ export class RunCodeLensProvider implements vscode.CodeLensProvider, vscode.Disp
   }
 
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
-    const line = findEntryPointLine(document.getText());
+    const source = document.getText();
+    const top = firstCodeLine(source);
+    const line = mainGuardLine(source) ?? top;
     const range = new vscode.Range(line, 0, line, 0);
-    const lenses = [
-      new vscode.CodeLens(range, {
+    const runLenses = (at: vscode.Range) => [
+      new vscode.CodeLens(at, {
         title: '$(play) Run with Trackside',
         command: 'trackside.runCurrentFile',
         arguments: [document.uri],
       }),
-      new vscode.CodeLens(range, {
+      new vscode.CodeLens(at, {
         title: 'Run with Parameters…',
         command: 'trackside.runWithParameters',
         arguments: [document.uri],
       }),
     ];
+    const lenses = [...(line !== top ? runLenses(new vscode.Range(top, 0, top, 0)) : []), ...runLenses(range)];
     const folder = this.folders.forUri(document.uri);
     if (!folder?.hasRuns()) return lenses;
     const runs = recentRunsOfScript(await folder.store(), document.uri.fsPath, 5);

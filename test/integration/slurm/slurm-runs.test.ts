@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { readSlurmJob } from '../../../src/core/slurm/job-record';
 import { SlurmMonitor, type SlurmRunSnapshot } from '../../../src/core/slurm/monitor';
 import { SlurmCommands } from '../../../src/core/slurm/slurm-commands';
 import { SlurmError } from '../../../src/core/slurm/errors';
+import { hasControlCharacter } from '../../../src/core/shell/quoting';
 import { submitSlurmRun } from '../../../src/core/slurm/submit';
 import { SlurmTargetSchema, type SlurmTarget } from '../../../src/core/slurm/target';
 import { buildCliBundle, systemPython, trainTinyScript } from '../../fixtures/slurm/cli-bundle';
 import { SlurmCluster } from '../../fixtures/slurm/cluster';
+import { canaryPayloads } from '../../fixtures/hostile-strings';
 import { eventually } from '../../fixtures/polling';
 import { makeWorkspace, readRun } from '../../fixtures/slurm/workspace';
 
@@ -162,5 +166,31 @@ describe('runs on a real Slurm cluster', () => {
     assert.match(run.status?.message ?? '', new RegExp(`Slurm job ${submitted.jobId} FAILED \\(NonZeroExitCode\\)`));
     assert.match(run.output, /\/opt\/missing\/bin\/node: No such file or directory/);
     assert.deepEqual(run.info.placement, { kind: 'slurm', jobId: submitted.jobId, node: cluster.node });
+  });
+
+  it('a hostile experiment, param and argument reach the job as data: nothing extra runs on the node', async () => {
+    const canary = join(ws.root, 'canary');
+    // What a cloned repository's sweep file or compute.json could hold (line breaks are refused earlier, at the CLI).
+    const hostile = canaryPayloads(canary).filter((v) => !hasControlCharacter(v));
+    const submitted = await submitSlurmRun({
+      command: [systemPython, trainTinyScript, '--epochs', '1', '--', ...hostile],
+      cwd: ws.root,
+      workspaceRoot: ws.root,
+      targetName: 'debug-cpu',
+      target: target({ env: { TRACKSIDE_NOTE: hostile.join(' ') } }),
+      cliPath: cli.cliPath,
+      slurm,
+      env: cluster.env,
+      experiment: `exp $(touch ${canary}) \`touch ${canary}\``,
+      name: `'; touch ${canary}; '`,
+      params: { note: `"; touch ${canary}; "` },
+    });
+    await monitor.track(submitted.runDir);
+    await monitor.whenSettled(submitted.runId);
+    const run = await readRun(ws.root, submitted.runId);
+    assert.equal(run.status?.status, 'finished', run.output);
+    assert.deepEqual(run.info.argv.slice(-hostile.length), hostile, 'the arguments arrived as given');
+    assert.equal(run.info.name, `'; touch ${canary}; '`);
+    assert.equal(existsSync(canary), false, 'no hostile value ran as a command');
   });
 });

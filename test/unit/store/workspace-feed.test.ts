@@ -46,6 +46,24 @@ describe('a workspace folder and its one change feed', () => {
     ws.cleanup();
   });
 
+  it('sees a run end within about a second even when the watcher never says so', async () => {
+    const ws = new TempWorkspace();
+    const run = ws
+      .run(1)
+      .writeInfo()
+      .writeStatus({ status: 'running', pid: process.pid, endedAt: null, exitCode: null });
+    // A watcher that would tell nothing for a minute: only the liveness check can see the end.
+    const workspace = await Workspace.watch(ws.root, { debounceMs: 60_000, livenessMs: 100 });
+    const store = await workspace.index();
+    assert.equal(getRunDetail(store, run.id)?.status, 'running');
+    const ended = next(workspace.runs, (c) => c.kind === 'updated' && c.runIds.includes(run.id));
+    run.writeStatus({ status: 'finished' });
+    await ended;
+    assert.equal(getRunDetail(store, run.id)?.status, 'finished');
+    await workspace.close();
+    ws.cleanup();
+  });
+
   it('applies a journal another process appended and tells the models subscribers; deployments too', async () => {
     const ws = new TempWorkspace();
     ws.run(1)
