@@ -19,6 +19,8 @@ const ModelVersion = z.object({ name: z.string().min(1), version: z.number().int
 const FolderRoot = z.object({ root: z.string().min(1) });
 const PushNode = z.object({ push: z.object({ reference: z.string().includes('@sha256:') }) });
 const RequestDocument = z.object({ requestDocument: z.string().min(1) });
+/** A saved drift report, workspace-relative under .trackside/drift/ (from a drift warning). */
+const DriftReportArg = z.object({ report: z.string().regex(/^\.trackside\/drift\/[^/\\]+\.json$/) });
 const Experiment = z.union([
   z.object({ kind: z.literal('experiment'), name: z.string() }),
   z.object({ kind: z.literal('run'), run: z.object({ experiment: z.string() }) }),
@@ -81,6 +83,11 @@ export const CommandArgs = {
     return first(args, (value) =>
       typeof value === 'string' && value.includes('@sha256:') ? value : PushNode.safeParse(value).data?.push.reference,
     );
+  },
+
+  /** The saved drift report a drift warning passes on. */
+  driftReport(args: readonly unknown[]): string | undefined {
+    return first(args, (value) => DriftReportArg.safeParse(value).data?.report);
   },
 
   /** The untitled test-request document a CodeLens of it sends. */

@@ -20,7 +20,9 @@ export type RefusalReason =
   | 'no-pushes'
   | 'no-deployments'
   | 'nothing-to-roll-back'
-  | 'bad-request';
+  | 'bad-request'
+  | 'not-monitored'
+  | 'no-training-run';
 
 /**
  * A command that cannot act on what it was given (Restricted Mode, no selection, nothing

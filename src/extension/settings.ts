@@ -11,11 +11,26 @@ export const SETTING_KEYS = [
   'inlineCharts.enabled',
   'notifications.runEnded',
   'queue.concurrency',
+  'monitoring.errorRateAlert',
+  'monitoring.driftAlertShare',
+  'monitoring.driftCheckSeconds',
+  'monitoring.predictionLogSampleRate',
   'compute',
   'registries',
   'targets',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
+
+export interface EditorMonitoringSettings {
+  /** Share of failed requests (0–1) in a polling window that warns. */
+  errorRateAlert: number;
+  /** Share of drifted features (0–1) that warns; 0 warns at the first drifted feature. */
+  driftAlertShare: number;
+  /** Seconds between drift checks of a deployment that received requests; 0 never checks. */
+  driftCheckSeconds: number;
+  /** Share of answered requests a new deployment writes to its prediction log. */
+  predictionLogSampleRate: number;
+}
 
 /** One entry of `trackside.compute`: a Slurm target with the name the pickers show. */
 const ComputeEntrySchema = z.object({ name: z.string().min(1) }).passthrough();
@@ -45,6 +60,16 @@ export class Settings {
 
   get notifyRunEnded(): boolean {
     return this.read('notifications.runEnded', z.boolean());
+  }
+
+  /** The monitoring of deployments: when the editor warns and how much traffic a server logs. */
+  get monitoring(): EditorMonitoringSettings {
+    return {
+      errorRateAlert: this.read('monitoring.errorRateAlert', z.number().min(0).max(1)),
+      driftAlertShare: this.read('monitoring.driftAlertShare', z.number().min(0).max(1)),
+      driftCheckSeconds: this.read('monitoring.driftCheckSeconds', z.number().int().min(0)),
+      predictionLogSampleRate: this.read('monitoring.predictionLogSampleRate', z.number().min(0).max(1)),
+    };
   }
 
   /** How many queued runs may run at once (a whole number, at least 1). */

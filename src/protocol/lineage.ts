@@ -53,13 +53,29 @@ export const LineageNodeSchema = z.discriminatedUnion('kind', [
     status: z.string(),
     endpoint: z.string().nullable(),
   }),
+  z.object({
+    ...NodeBase,
+    kind: z.literal('drift-report'),
+    path: z.string(),
+    deploymentId: z.string().nullable(),
+  }),
 ]);
 export type LineageNodeView = z.infer<typeof LineageNodeSchema>;
 
 export const LineageEdgeSchema = z.object({
   from: NodeIdSchema,
   to: NodeIdSchema,
-  kind: z.enum(['used', 'produced', 'registered-as', 'pushed-as', 'deployed-as', 'derived-from']),
+  kind: z.enum([
+    'used',
+    'produced',
+    'registered-as',
+    'pushed-as',
+    'deployed-as',
+    'derived-from',
+    'retrained-from',
+    'drift-checked',
+    'retrained',
+  ]),
 });
 export type LineageEdgeView = z.infer<typeof LineageEdgeSchema>;
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -19,7 +19,8 @@ import { HOST_PYTHON_PATHS, PodmanService } from '../fixtures/deploy/podman-serv
 import { RegistryServer } from '../fixtures/deploy/registry-server';
 import { freePort } from '../fixtures/deploy/service-process';
 import { SYSTEM_PYTHON } from '../fixtures/deploy/trained-models';
-import { copyDemoWorkspace } from './fixtures/workspace';
+import { eventually } from '../fixtures/polling';
+import { commitWorkspace, copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
 import { contextMenu, openQuickInput, stepTimeout, type Workbench } from './harness/workbench';
@@ -52,6 +53,7 @@ after(async () => {
 });
 
 interface PushedModel {
+  runId: string;
   version: number;
   modelPath: string;
   digest: string;
@@ -102,10 +104,12 @@ async function trainRegisterAndPush(args: readonly string[], tag: string): Promi
     tag,
     digest: pushed.digest,
   });
-  return { version: version.version, modelPath: path, digest: pushed.digest };
+  return { runId, version: version.version, modelPath: path, digest: pushed.digest };
 }
 
 const suite = workbenchSuite('deploy', async () => {
+  // Committed, as a team's repository is: a retrain checks out the training run's commit.
+  commitWorkspace(workspace.path, 'demo');
   [registry, podman] = await Promise.all([RegistryServer.start(), PodmanService.start()]);
   const image = await podman.buildRuntimeImage();
   // Version 1: the demo trained through the bundled CLI, as a terminal user would.
@@ -131,6 +135,9 @@ const suite = workbenchSuite('deploy', async () => {
         { ...podmanTarget, name: TARGET, port: await freePort() },
         { ...podmanTarget, name: BUSY_TARGET, port: busyPort },
       ],
+      // Checked at every reading of the view (every few seconds) instead of every ten minutes.
+      'trackside.monitoring.driftCheckSeconds': 1,
+      'trackside.monitoring.driftAlertShare': 0.25,
     },
   };
 });
@@ -154,20 +161,57 @@ function inProcessPredictionForZeros(): number {
 const deploymentRow = (workbench: Workbench, status: string, version = 1) =>
   workbench.treeRow(`${MODEL}, ${MODEL} v${version}, ${status}`);
 
-/** Images from the demo's data set (every 60th), scaled as the training script scales them. */
-function sampleDigits(): number[][] {
-  const rows = readFileSync(join(workspace.path, 'data', 'digits.csv'), 'utf8')
+/** The demo's images as the CSV holds them (pixels 0–16, the model's pipeline scales them). */
+function demoDigits(): number[][] {
+  return readFileSync(join(workspace.path, 'data', 'digits.csv'), 'utf8')
     .trim()
     .split('\n')
-    .slice(1);
-  return rows
-    .filter((_, i) => i % 60 === 0)
+    .slice(1)
     .map((row) =>
       row
         .split(',')
         .slice(0, 64)
-        .map((v) => Number(v) / 16),
+        .map((v) => Number(v)),
     );
+}
+
+/** Every 60th image of the demo's data set. */
+function sampleDigits(): number[][] {
+  return demoDigits().filter((_, i) => i % 60 === 0);
+}
+
+/** Pixels 16–47 of the images turned up, as a camera with another exposure would send them. */
+const SHIFTED = Array.from({ length: 32 }, (_, i) => 16 + i);
+function shifted(row: number[]): number[] {
+  return row.map((v, i) => (SHIFTED.includes(i) ? Math.min(16, v + 6) : v));
+}
+
+/**
+ * Sends single-image requests to `endpoint` about 20 times a second until stopped, the first `plain`
+ * as the demo's images, the rest shifted. Resolves with how many were answered.
+ */
+function scriptedLoad(endpoint: string, plain: number): { stop: () => Promise<number> } {
+  const rows = demoDigits();
+  let running = true;
+  let sent = 0;
+  const loop = (async () => {
+    while (running) {
+      // Strided through the data set, so a few hundred requests are a fair sample of it.
+      const row = rows[(sent * 97) % rows.length]!;
+      await sendInferRequest(endpoint, MODEL, {
+        inputs: [{ name: 'input-0', shape: [1, 64], datatype: 'FP64', data: sent < plain ? row : shifted(row) }],
+      });
+      sent++;
+      await sleep(50);
+    }
+    return sent;
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      return loop;
+    },
+  };
 }
 
 /** Class probabilities the pickled model at `path` gives in-process for `rows`. */
@@ -320,6 +364,141 @@ suite.test('Send Test Request shows the prediction in a JSON document', async ({
   assert.match(text, new RegExp(`"name": "predict",[^]*"data": \\[${inProcessPredictionForZeros()}\\]`));
   await workbench.screenshot('deploy-test-request');
 });
+
+suite.test(
+  'under load the Deployments view shows the request rate; shifted inputs bring a drift warning whose Retrain on New Data starts a run linked to the original',
+  async ({ workbench }) => {
+    await workbench.openView('Trackside', 'Deployments');
+    const row = deploymentRow(workbench, 'ready');
+    const endpoint = await endpointShown(row);
+    const load = scriptedLoad(endpoint, 100);
+    let answered: number;
+    try {
+      // The view reads /metrics every few seconds while it is open; the window between two readings
+      // counts the load's requests (about 20 a second; the test request before was a single one).
+      const description = await eventually(
+        "the load's request rate in the Deployments view",
+        async () => {
+          const text = await row.locator('.label-description').innerText();
+          const shown = /([\d.]+) req\/s · 0% errors · p50 [\d.]+ ms · p95 [\d.]+ ms/.exec(text);
+          return shown && Number(shown[1]) > 5 ? text : null;
+        },
+        60_000,
+      );
+      const rate = Number(/([\d.]+) req\/s/.exec(description)?.[1]);
+      assert.ok(rate < 40, `the rate shown is the load's: ${description}`);
+      await workbench.screenshot('deploy-traffic');
+
+      // Half the features shifted, with the warning set at a quarter of them.
+      const toast = workbench.page
+        .locator('.notifications-toasts .notification-toast')
+        .filter({ hasText: `the inputs of ${MODEL} drifted from its training data` });
+      await toast.waitFor({ timeout: 90_000 });
+      const warning = await toast.innerText();
+      assert.match(warning, /: \d+ of 64 features/);
+      // The saved report names the shifted pixels (of the 32 others, one or two fail a test by chance at p < 0.05).
+      const [saved = ''] = readdirSync(join(workspace.path, '.trackside', 'drift'));
+      const report = JSON.parse(readFileSync(join(workspace.path, '.trackside', 'drift', saved), 'utf8')) as {
+        features: unknown[];
+        driftedFeatures: string[];
+      };
+      assert.equal(report.features.length, 64);
+      const shiftedNames = new Set(SHIFTED.map((i) => `pixel_${i}`));
+      const hits = report.driftedFeatures.filter((f) => shiftedNames.has(f)).length;
+      const others = report.driftedFeatures.length - hits;
+      assert.ok(hits >= 28 && others <= 6, `drifted: ${report.driftedFeatures.join(', ')}`);
+      await workbench.screenshot('deploy-drift-warning');
+
+      // The new data: the demo's images as the deployment now sees them, with their labels.
+      const fresh = join(workspace.path, 'data', 'digits-new.csv');
+      const [header, ...lines] = readFileSync(join(workspace.path, 'data', 'digits.csv'), 'utf8')
+        .trim()
+        .split('\n');
+      writeFileSync(
+        fresh,
+        [
+          header,
+          ...lines.map((line) => {
+            const values = line.split(',').map(Number);
+            return [...shifted(values.slice(0, 64)), values[64]].join(',');
+          }),
+        ].join('\n') + '\n',
+      );
+      const runsDir = join(workspace.path, '.trackside', 'runs');
+      const before = new Set(readdirSync(runsDir));
+      await toast.locator('.monaco-button', { hasText: 'Retrain on New Data' }).click();
+      // The open dialog is VS Code's own in the browser: a quick input holding a path.
+      const input = workbench.page.locator('.quick-input-widget input.input');
+      await input.waitFor({ timeout: stepTimeout });
+      await input.fill(fresh);
+      await input.press('Enter');
+
+      let retrained = '';
+      for (let i = 0; i < 240 && !retrained; i++) {
+        retrained = readdirSync(runsDir).find((id) => !before.has(id)) ?? '';
+        if (!retrained) await sleep(500);
+      }
+      assert.ok(retrained, 'a retrain run was started');
+      const runDir = join(runsDir, retrained);
+      let status = '';
+      for (let i = 0; i < 240 && status !== 'finished'; i++) {
+        status = existsSync(join(runDir, 'status.json'))
+          ? (JSON.parse(readFileSync(join(runDir, 'status.json'), 'utf8')) as { status: string }).status
+          : '';
+        if (status === 'failed') assert.fail(readFileSync(join(runDir, 'output.log'), 'utf8'));
+        if (status !== 'finished') await sleep(500);
+      }
+      assert.equal(status, 'finished');
+      const info = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as {
+        name: string;
+        params: Record<string, unknown>;
+        git: { commit: string };
+        cwd: string;
+      };
+      const original = JSON.parse(readFileSync(join(runsDir, v1!.runId, 'run.json'), 'utf8')) as typeof info;
+      assert.match(info.name, /-retrain$/);
+      assert.deepEqual(info.params, original.params, 'the same params');
+      assert.equal(info.git.commit, original.git.commit, 'the same commit');
+      // It trained on the picked file: its data input holds the new images.
+      assert.equal(readFileSync(join(info.cwd, 'data', 'digits.csv'), 'utf8'), readFileSync(fresh, 'utf8'));
+
+      // Lineage: v1's run → the retrained run, and the deployment → its drift report → the retrained run.
+      // The editor indexes the finished run; the graph is read as the Lineage view reads it.
+      await eventually('the lineage of the retrained run', () => {
+        const store = IndexStore.openWorkspace(workspace.path);
+        try {
+          const graph = loadLineageGraph(store, new DeploymentStore(workspace.path).list().records);
+          const deployment = new DeploymentStore(workspace.path).history(TARGET, MODEL).at(-1)!;
+          const run = nodeId.run(retrained);
+          const reports = [...graph.downstream(nodeId.deployment(deployment.id))].filter((id) =>
+            id.startsWith('drift:'),
+          );
+          return (
+            graph.downstream(nodeId.run(v1!.runId)).has(run) &&
+            reports.length === 1 &&
+            graph.downstream(reports[0]!).has(run)
+          );
+        } finally {
+          store.close();
+        }
+      });
+      assert.equal(readdirSync(join(workspace.path, '.trackside', 'drift')).length, 1);
+
+      // The deployment's panel: traffic over time and the drift table.
+      await row.click();
+      const panel = workbench.webviewFrame();
+      await panel.locator('trackside-deployment').waitFor({ timeout: stepTimeout });
+      await panel
+        .getByText(/dataset drift|drifted/i)
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await workbench.screenshot('deploy-panel');
+    } finally {
+      answered = await load.stop();
+    }
+    assert.ok(answered > 100, `${answered} requests answered, none failed`);
+  },
+);
 
 suite.test(
   'a second version deployed under the same name replaces the first, and Roll Back brings the first back',

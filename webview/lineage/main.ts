@@ -175,6 +175,9 @@ class LineageView extends LitElement {
       case 'data':
         if (node.paths.length > 0) this.messenger.send({ type: 'revealFile', path: node.paths.at(-1)! });
         break;
+      case 'drift-report':
+        this.messenger.send({ type: 'revealFile', path: node.path });
+        break;
       case 'model-version':
         this.messenger.send({ type: 'selectModelVersion', name: node.name, version: node.version });
         break;

@@ -91,6 +91,14 @@ export function nodeText(node: LineageNodeView): NodeText {
         ],
         action: 'Double-click to trace it',
       };
+    case 'drift-report':
+      return {
+        tag: 'DRIFT REPORT',
+        title: node.label,
+        subtitle: 'asked for a retrain',
+        details: [['report', node.path]],
+        action: 'Click to open the report · double-click to trace it',
+      };
   }
 }
 

@@ -132,6 +132,9 @@ export const lineageStyles = css`
   .kind-deployment {
     --kind-color: var(--vscode-charts-red);
   }
+  .kind-drift-report {
+    --kind-color: var(--vscode-charts-yellow);
+  }
   .badge text {
     font-size: 9px;
     font-weight: 700;

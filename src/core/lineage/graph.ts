@@ -5,7 +5,16 @@
  */
 
 export type LineageNodeKind = 'data' | 'commit' | 'run' | 'model-version' | 'push' | 'deployment';
-export type LineageEdgeKind = 'used' | 'produced' | 'registered-as' | 'pushed-as' | 'deployed-as' | 'derived-from';
+export type LineageEdgeKind =
+  | 'used'
+  | 'produced'
+  | 'registered-as'
+  | 'pushed-as'
+  | 'deployed-as'
+  | 'derived-from'
+  | 'retrained-from'
+  | 'drift-checked'
+  | 'retrained';
 
 interface NodeBase {
   id: string;
@@ -60,7 +69,16 @@ export interface DeploymentNode extends NodeBase {
   endpoint: string | null;
 }
 
-export type LineageNode = DataNode | CommitNode | RunNode | ModelVersionNode | PushNode | DeploymentNode;
+/** A drift report of a deployment that asked for a retrain (saved as JSON in the workspace). */
+export interface DriftReportNode extends NodeBase {
+  kind: 'drift-report';
+  /** Workspace-relative path of the report. */
+  path: string;
+  deploymentId: string | null;
+}
+
+export type LineageNode =
+  DataNode | CommitNode | RunNode | ModelVersionNode | PushNode | DeploymentNode | DriftReportNode;
 
 export interface LineageEdge {
   from: string;
@@ -76,6 +94,7 @@ export const nodeId = {
   modelVersion: (name: string, version: number) => `model:${name}@${version}`,
   push: (digest: string) => `push:${digest}`,
   deployment: (id: string) => `deployment:${id}`,
+  driftReport: (path: string) => `drift:${path}`,
 };
 
 export interface Subgraph {

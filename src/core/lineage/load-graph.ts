@@ -6,6 +6,12 @@ import { LineageGraph, nodeId, type DataNode, type ModelVersionNode } from './gr
 
 /** The tag a reproduced run carries, naming the run it reproduces (see src/core/reproduce). */
 export const DERIVED_FROM_TAG = 'trackside.derived_from';
+/** A run trained again on new data, after a drift report of the original's deployment: the original's id. */
+export const RETRAINED_FROM_TAG = 'trackside.retrained_from';
+/** The drift report (workspace-relative JSON) that asked for a retrain. */
+export const RETRAIN_REPORT_TAG = 'trackside.retrain_report';
+/** The deployment record whose drift report asked for a retrain. */
+export const RETRAIN_DEPLOYMENT_TAG = 'trackside.retrain_deployment';
 /** A deployment record label naming the model version it serves, `name@version`. */
 export const DEPLOYMENT_MODEL_VERSION_LABEL = 'trackside.model-version';
 
@@ -15,7 +21,12 @@ export const DEPLOYMENT_MODEL_VERSION_LABEL = 'trackside.model-version';
  */
 export function loadLineageGraph(store: IndexStore, deployments: readonly DeploymentRecord[] = []): LineageGraph {
   const graph = new LineageGraph();
-  const { runs, versions, aliases, artifacts, derived, pushes } = lineageRows(store, DERIVED_FROM_TAG);
+  const { runs, versions, aliases, artifacts, links, pushes } = lineageRows(store, [
+    DERIVED_FROM_TAG,
+    RETRAINED_FROM_TAG,
+    RETRAIN_REPORT_TAG,
+    RETRAIN_DEPLOYMENT_TAG,
+  ]);
   const runByPk = new Map<number, { id: string; node: string }>();
   for (const [pk, id, name, experiment, status, createdAt, gitCommit, gitDirty] of runs) {
     const runNode = nodeId.run(id);
@@ -76,7 +87,12 @@ export function loadLineageGraph(store: IndexStore, deployments: readonly Deploy
     graph.addEdge(dataNode(graph, path, kind, sha256, size).id, run, 'used');
   }
 
-  for (const link of derived) graph.addEdge(nodeId.run(link.source), nodeId.run(link.run_id), 'derived-from');
+  for (const link of links) {
+    if (link.key === DERIVED_FROM_TAG) graph.addEdge(nodeId.run(link.value), nodeId.run(link.run_id), 'derived-from');
+    if (link.key === RETRAINED_FROM_TAG) {
+      graph.addEdge(nodeId.run(link.value), nodeId.run(link.run_id), 'retrained-from');
+    }
+  }
 
   for (const push of pushes) {
     const id = nodeId.push(push.digest);
@@ -91,6 +107,7 @@ export function loadLineageGraph(store: IndexStore, deployments: readonly Deploy
   }
 
   for (const record of deployments) addDeployment(graph, record);
+  addDriftReports(graph, links);
   return graph;
 }
 
@@ -123,6 +140,28 @@ function addDeployment(graph: LineageGraph, record: DeploymentRecord): void {
     }
   }
   graph.addEdge(push, id, 'deployed-as');
+}
+
+/**
+ * A retrain's drift report between the deployment it checked and the run it started: deployment →
+ * drift report → retrained run. The report is linked from the run's tags, so nothing is read from disk.
+ */
+function addDriftReports(graph: LineageGraph, links: readonly { run_id: string; key: string; value: string }[]): void {
+  const deploymentOf = new Map(links.filter((l) => l.key === RETRAIN_DEPLOYMENT_TAG).map((l) => [l.run_id, l.value]));
+  for (const link of links) {
+    if (link.key !== RETRAIN_REPORT_TAG) continue;
+    const id = nodeId.driftReport(link.value);
+    const deploymentId = deploymentOf.get(link.run_id) ?? null;
+    graph.addNode({
+      kind: 'drift-report',
+      id,
+      label: `drift ${basename(link.value, '.json')}`,
+      path: link.value,
+      deploymentId,
+    });
+    if (deploymentId) graph.addEdge(nodeId.deployment(deploymentId), id, 'drift-checked');
+    graph.addEdge(id, nodeId.run(link.run_id), 'retrained');
+  }
 }
 
 function dataNode(

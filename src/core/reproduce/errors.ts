@@ -3,7 +3,13 @@ import { UserError } from '../user-error';
 export class ReproduceError extends UserError {
   constructor(
     readonly reason:
-      'no-such-run' | 'no-commit' | 'not-a-repository' | 'commit-missing' | 'worktree-failed' | 'patch-failed',
+      | 'no-such-run'
+      | 'no-commit'
+      | 'not-a-repository'
+      | 'commit-missing'
+      | 'worktree-failed'
+      | 'patch-failed'
+      | 'input-not-found',
     message: string,
   ) {
     super(message);

@@ -1,10 +1,15 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { hashPath } from '../hashing/file-hash';
 import { HashCache, hashCachePath } from '../hashing/hash-cache';
-import { DERIVED_FROM_TAG } from '../lineage/load-graph';
+import {
+  DERIVED_FROM_TAG,
+  RETRAINED_FROM_TAG,
+  RETRAIN_DEPLOYMENT_TAG,
+  RETRAIN_REPORT_TAG,
+} from '../lineage/load-graph';
 import {
   PROTOCOL_VERSION,
   RunFile,
@@ -53,6 +58,17 @@ export interface ReproduceOptions {
   workspaceRoot: string;
   runId: string;
   env?: NodeJS.ProcessEnv;
+  /** Train again on new data: the run's input `input` (as it logged it) reads the file `replacement` instead. */
+  retrain?: RetrainOptions;
+}
+
+export interface RetrainOptions {
+  input: string;
+  replacement: string;
+  /** The drift report (workspace-relative) that asked for the retrain, linked in the lineage. */
+  driftReport?: string;
+  /** The deployment record that report is of. */
+  deploymentId?: string;
 }
 
 /** Untracked files up to this size are copied into the worktree; larger ones (data) are linked. */
@@ -105,18 +121,75 @@ export async function prepareReproduction(options: ReproduceOptions): Promise<Re
 
   const inputs = await checkInputs(workspaceRoot, originalDir, intoWorktree);
   const cwd = intoWorktree(info.cwd) ?? info.cwd;
-  const command = info.argv.map((arg) => (isAbsolute(arg) ? (intoWorktree(arg) ?? arg) : arg));
-  await reserveReproduction(workspaceRoot, runId, info, { cwd, command, worktree, env: options.env });
+  let command = info.argv.map((arg) => (isAbsolute(arg) ? (intoWorktree(arg) ?? arg) : arg));
+  if (options.retrain) {
+    command = replaceInput(workspaceRoot, info, cwd, command, intoWorktree, inputs, options.retrain);
+    notes.push(`${options.retrain.input} reads ${options.retrain.replacement}`);
+  }
+  await reserveReproduction(workspaceRoot, runId, info, {
+    cwd,
+    command,
+    worktree,
+    env: options.env,
+    ...(options.retrain ? { retrain: options.retrain } : {}),
+  });
   return {
     originalRunId: info.id,
     runId,
     worktree,
     cwd,
     command,
-    launcherArgs: launcherArgs(workspaceRoot, runId, cwd, info),
+    launcherArgs: launcherArgs(workspaceRoot, runId, cwd, info, options.retrain !== undefined),
     inputs,
     notes,
   };
+}
+
+/**
+ * Points the retrain's input at the new file. A path on the command line (as the run wrote it, or
+ * absolute) is replaced there; an input inside the repository, which a script often names in its own
+ * code, gets the new file's content at its place in the worktree (the workspace is never touched).
+ */
+function replaceInput(
+  workspaceRoot: string,
+  info: RunInfo,
+  cwd: string,
+  command: string[],
+  intoWorktree: (path: string) => string | null,
+  inputs: readonly InputCheck[],
+  retrain: RetrainOptions,
+): string[] {
+  if (!inputs.some((i) => i.path === retrain.input)) {
+    const logged = inputs.map((i) => i.path).join(', ') || 'none';
+    throw new ReproduceError(
+      'input-not-found',
+      `run ${info.name} did not log ${retrain.input} as an input (its inputs: ${logged})`,
+    );
+  }
+  if (!existsSync(retrain.replacement) || !statSync(retrain.replacement).isFile()) {
+    throw new ReproduceError('input-not-found', `${retrain.replacement} is not a file: pick the new data file`);
+  }
+  const original = isAbsolute(retrain.input) ? retrain.input : join(workspaceRoot, ...retrain.input.split('/'));
+  const replacement = resolve(retrain.replacement);
+  let onCommandLine = false;
+  const replaced = command.map((arg) => {
+    const asPath = resolve(info.cwd, arg);
+    if (asPath !== original && resolve(cwd, arg) !== intoWorktree(original)) return arg;
+    onCommandLine = true;
+    return replacement;
+  });
+  if (onCommandLine) return replaced;
+  const inWorktree = intoWorktree(original);
+  if (!inWorktree) {
+    throw new ReproduceError(
+      'input-not-found',
+      `${retrain.input} is outside the repository and not on the command line of ${info.name}: pass the data path as a param (e.g. --data) to retrain on another file`,
+    );
+  }
+  rmSync(inWorktree, { force: true });
+  mkdirSync(dirname(inWorktree), { recursive: true });
+  copyFileSync(replacement, inWorktree);
+  return command;
 }
 
 function bringIn(source: string, target: string): void {
@@ -175,7 +248,7 @@ async function reserveReproduction(
   workspaceRoot: string,
   runId: string,
   original: RunInfo,
-  plan: { cwd: string; command: string[]; worktree: string; env?: NodeJS.ProcessEnv },
+  plan: { cwd: string; command: string[]; worktree: string; env?: NodeJS.ProcessEnv; retrain?: RetrainOptions },
 ): Promise<void> {
   const env = { ...(plan.env ?? process.env) };
   // Started from the editor or a terminal, never as a child of another tracked run.
@@ -185,7 +258,7 @@ async function reserveReproduction(
     cwd: plan.cwd,
     workspaceRoot,
     experiment: original.experiment,
-    name: reproductionName(original.name),
+    name: reproductionName(original.name, plan.retrain !== undefined),
     params: launchParams(original.params),
     env,
     runId,
@@ -193,7 +266,15 @@ async function reserveReproduction(
   const events = run.folder.openEvents();
   const ts = Date.now() / 1000;
   events.appendAll([
-    { type: 'tag', key: DERIVED_FROM_TAG, value: original.id, ts },
+    plan.retrain
+      ? { type: 'tag', key: RETRAINED_FROM_TAG, value: original.id, ts }
+      : { type: 'tag', key: DERIVED_FROM_TAG, value: original.id, ts },
+    ...(plan.retrain?.driftReport
+      ? [{ type: 'tag' as const, key: RETRAIN_REPORT_TAG, value: plan.retrain.driftReport, ts }]
+      : []),
+    ...(plan.retrain?.deploymentId
+      ? [{ type: 'tag' as const, key: RETRAIN_DEPLOYMENT_TAG, value: plan.retrain.deploymentId, ts }]
+      : []),
     {
       type: 'tag',
       key: REPRODUCE_WORKTREE_TAG,
@@ -210,12 +291,12 @@ async function reserveReproduction(
     signal: null,
     startedAt: run.info.createdAt,
     endedAt: null,
-    message: `reproducing ${original.name}`,
+    message: `${plan.retrain ? 'retraining' : 'reproducing'} ${original.name}`,
   });
 }
 
-function reproductionName(name: string): string {
-  return `${name}-repro`;
+function reproductionName(name: string, retrain: boolean): string {
+  return `${name}-${retrain ? 'retrain' : 'repro'}`;
 }
 
 /** The original's params, as `--param` values: null has no command-line form and is left out. */
@@ -223,9 +304,9 @@ function launchParams(params: Record<string, ParamValue>): Record<string, ParamV
   return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== null));
 }
 
-function launcherArgs(workspaceRoot: string, runId: string, cwd: string, info: RunInfo): string[] {
+function launcherArgs(workspaceRoot: string, runId: string, cwd: string, info: RunInfo, retrain: boolean): string[] {
   const args = ['--run-id', runId, '--workspace', workspaceRoot, '--cwd', cwd];
-  args.push('--experiment', info.experiment, '--name', reproductionName(info.name));
+  args.push('--experiment', info.experiment, '--name', reproductionName(info.name, retrain));
   for (const [key, value] of Object.entries(launchParams(info.params))) args.push('--param', `${key}=${String(value)}`);
   return args;
 }

@@ -18,7 +18,8 @@ export interface LineageRows {
   versions: { name: string; version: number; run_id: string; artifact_path: string; sha256: string | null }[];
   aliases: { name: string; alias: string; version: number }[];
   artifacts: LineageArtifactRow[];
-  derived: { run_id: string; source: string }[];
+  /** Tags linking a run to another run or a report: `key` is one of the keys asked for. */
+  links: { run_id: string; key: string; value: string }[];
   pushes: { name: string; version: number; registry: string; repository: string; tag: string | null; digest: string }[];
 }
 
@@ -27,7 +28,7 @@ export interface LineageRows {
  * arrays in primary-key (ingest) order, with no sort and no join: building objects and sorting were
  * most of the load time on a 10,000-node graph.
  */
-export function lineageRows(store: IndexStore, derivedFromTag: string): LineageRows {
+export function lineageRows(store: IndexStore, linkTags: readonly string[]): LineageRows {
   return {
     runs: store
       .query(
@@ -48,11 +49,12 @@ export function lineageRows(store: IndexStore, derivedFromTag: string): LineageR
       .query('SELECT run_pk, path, role, kind, sha256, size FROM artifacts')
       .raw<LineageArtifactRow>()
       .all(),
-    derived: store
-      .query<LineageRows['derived'][number]>(
-        'SELECT r.id AS run_id, t.value AS source FROM tags t JOIN runs r ON r.pk = t.run_pk WHERE t.key = ?',
+    links: store
+      .query<LineageRows['links'][number]>(
+        `SELECT r.id AS run_id, t.key AS key, t.value AS value FROM tags t JOIN runs r ON r.pk = t.run_pk
+         WHERE t.key IN (SELECT value FROM json_each(?)) ORDER BY r.pk`,
       )
-      .all(derivedFromTag),
+      .all(JSON.stringify(linkTags)),
     pushes: store
       .query<LineageRows['pushes'][number]>(
         'SELECT name, version, registry, repository, tag, digest FROM model_pushes ORDER BY pushed_at',

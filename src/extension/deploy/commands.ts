@@ -18,6 +18,8 @@ import { DeploymentDocuments, DEPLOYMENT_SCHEME } from './deployment-documents';
 import { DeploymentService } from './deployment-service';
 import { pickPush, pushFromArguments, recordedPushes } from './push-pick';
 import { parseRequestDocument } from './request-template';
+import { MonitoringAlerts } from './monitoring-alerts';
+import { registerMonitoringCommands } from './monitoring-commands';
 import { DeploymentStatusRefresh } from './status-refresh';
 import { TARGETS_SETTING } from './targets-setting';
 import { TestRequestDocuments } from './test-request';
@@ -42,7 +44,7 @@ export function registerDeployFeature(services: Services): vscode.Disposable {
       }
     }
     for (const [root, folder] of current) {
-      if (!byRoot.has(root)) byRoot.set(root, new DeploymentService(folder, settings, log));
+      if (!byRoot.has(root)) byRoot.set(root, new DeploymentService(folder, settings, log, services.secrets));
     }
   };
   sync();
@@ -138,7 +140,7 @@ export function registerDeployFeature(services: Services): vscode.Disposable {
     view,
     vscode.languages.registerCodeLensProvider({ scheme: 'untitled' }, requests),
     vscode.workspace.registerTextDocumentContentProvider(DEPLOYMENT_SCHEME, documents),
-    new DeploymentStatusRefresh(view, tree, log),
+    new DeploymentStatusRefresh(view, tree, log, new MonitoringAlerts(settings, log)),
     folders.onDidChangeDeployments(refreshTree),
     folders.onDidChangeModels(refreshTree),
     folders.onDidChangeFolders(() => {
@@ -260,6 +262,7 @@ export function registerDeployFeature(services: Services): vscode.Disposable {
         return service;
       }),
     ),
+    ...registerMonitoringCommands({ services, deploymentFrom, failureAware, all }),
     registerCommand(DeployCommands.refresh, log, () => {
       for (const service of all()) service.reloadTargets();
       tree.refresh();

@@ -10,6 +10,10 @@ import type { TargetConfig } from '../../core/deploy/targets-config';
 import { DEPLOYMENT_MODEL_VERSION_LABEL } from '../../core/lineage/load-graph';
 import { DockerConfigCredentials } from '../../core/registry/credentials';
 import type { IndexStore } from '../../core/store/database';
+import { CanaryDeployer, type TrafficSplit } from '../../core/monitoring/canary';
+import { MetricsHistory, type MetricsWindow } from '../../core/monitoring/metrics';
+import { DeploymentMonitor } from '../../core/monitoring/monitor';
+import type { DeploymentDriftOptions, DriftReport } from '../../core/monitoring/report';
 import { listModels } from '../../core/store/models';
 import type { Settings } from '../settings';
 import type { FolderService } from '../workspace/folder-service';
@@ -32,14 +36,22 @@ export class DeploymentService implements vscode.Disposable {
   readonly store: DeploymentStore;
   private reading: TargetsSettingReading = { targets: [], problems: [] };
   private deployer!: Deployer;
+  private canary!: CanaryDeployer;
+  private monitor!: DeploymentMonitor;
+  /** Readings of /metrics per deployment record, taken while the Deployments view is open. */
+  private readonly histories = new Map<string, MetricsHistory>();
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Fires when records or targets change in this window. */
   readonly onDidChange = this.changeEmitter.event;
+  private readonly metricsEmitter = new vscode.EventEmitter<DeploymentRecord>();
+  /** Fires after each new reading of a deployment's metrics. */
+  readonly onDidReadMetrics = this.metricsEmitter.event;
 
   constructor(
     private readonly folder: FolderService,
     private readonly settings: Settings,
     private readonly log: vscode.LogOutputChannel,
+    private readonly secrets: vscode.SecretStorage,
   ) {
     this.store = new DeploymentStore(folder.root);
     this.reloadTargets();
@@ -47,6 +59,10 @@ export class DeploymentService implements vscode.Disposable {
 
   get workspaceRoot(): string {
     return this.folder.root;
+  }
+
+  get workspaceFolder(): vscode.WorkspaceFolder {
+    return this.folder.folder;
   }
 
   /** True once the folder has a `.trackside/` (only then can it hold deployments). */
@@ -78,12 +94,21 @@ export class DeploymentService implements vscode.Disposable {
   reloadTargets(): string[] {
     this.reading = this.settings.targets(this.workspaceRoot);
     const docker = new DockerConfigCredentials();
-    this.deployer = new Deployer({
+    const targets = createTargets(this.reading.targets);
+    const servingToken = (target: string) => this.servingToken(target);
+    const options = {
       store: this.store,
-      targets: createTargets(this.reading.targets),
+      targets,
       healthTimeoutMs: HEALTH_TIMEOUT_MS,
-      registryCredentials: (registry) => docker.getCredentials(registry),
+      registryCredentials: (registry: string) => docker.getCredentials(registry),
+      servingToken,
+    };
+    this.deployer = new Deployer(options);
+    this.canary = new CanaryDeployer({
+      ...options,
+      audit: { audit: (action, subject, detail = {}) => this.writeAudit(action, subject, detail) },
     });
+    this.monitor = new DeploymentMonitor({ workspaceRoot: this.workspaceRoot, targets, servingToken });
     this.changeEmitter.fire();
     return this.reading.problems;
   }
@@ -94,6 +119,103 @@ export class DeploymentService implements vscode.Disposable {
 
   get problems(): readonly string[] {
     return this.reading.problems;
+  }
+
+  /** The bearer token a target's model servers ask for, kept in SecretStorage (none: they answer anyone who reaches them). */
+  servingToken(target: string): Promise<string | undefined> {
+    return Promise.resolve(this.secrets.get(servingTokenKey(target))).then((t) => t || undefined);
+  }
+
+  async setServingToken(target: string, token: string | undefined): Promise<void> {
+    if (token) await this.secrets.store(servingTokenKey(target), token);
+    else await this.secrets.delete(servingTokenKey(target));
+  }
+
+  /** True for a target whose servers this editor can ask for metrics and prediction logs (Podman, SSH). */
+  isMonitored(record: DeploymentRecord): boolean {
+    return this.reading.targets.some((t) => t.name === record.target && t.kind !== 'kserve');
+  }
+
+  /** Reads a ready deployment's /metrics once, adding to its history; resolves with the newest windows. */
+  async readMetrics(record: DeploymentRecord, signal?: AbortSignal): Promise<MetricsWindow[]> {
+    let history = this.histories.get(record.id);
+    if (!history) {
+      history = new MetricsHistory();
+      this.histories.set(record.id, history);
+    }
+    const windows = history.add(await this.monitor.metrics(record, signal));
+    this.metricsEmitter.fire(record);
+    return windows;
+  }
+
+  /** Every window read so far for the record (oldest first; empty before two readings). */
+  metricsHistory(record: DeploymentRecord): MetricsWindow[] {
+    return this.histories.get(record.id)?.series() ?? [];
+  }
+
+  /** The newest windows (one per model version) of the record, if it was read twice or more. */
+  latestTraffic(record: DeploymentRecord): MetricsWindow[] {
+    const series = this.metricsHistory(record);
+    const last = series.at(-1)?.to;
+    return last === undefined ? [] : series.filter((w) => w.to === last);
+  }
+
+  drift(record: DeploymentRecord, options: DeploymentDriftOptions = {}, signal?: AbortSignal): Promise<DriftReport> {
+    return this.monitor.drift(record, options, signal);
+  }
+
+  split(record: DeploymentRecord, signal?: AbortSignal): Promise<TrafficSplit> {
+    return this.canary.split(record.target, record.name, signal);
+  }
+
+  /** Serves `push` beside what the deployment serves, with `percent` of the requests. */
+  startCanary(record: DeploymentRecord, push: PushedVersion, percent: number, options: OperationOptions = {}) {
+    return this.notifying(() =>
+      this.canary.start(
+        {
+          target: record.target,
+          name: record.name,
+          modelRef: push.reference,
+          plainHttp: registryUsesPlainHttp(push.registry, this.settings.registries.registries),
+          percent,
+          labels: this.pushLabels(push),
+          monitoring: this.predictionLogSettings(),
+        },
+        options,
+      ),
+    );
+  }
+
+  setSplit(record: DeploymentRecord, percent: number, options: OperationOptions = {}) {
+    return this.notifying(() => this.canary.setSplit(record.target, record.name, percent, options));
+  }
+
+  promoteCanary(record: DeploymentRecord, options: OperationOptions = {}) {
+    return this.notifying(() => this.canary.promote(record.target, record.name, options));
+  }
+
+  rollbackCanary(record: DeploymentRecord, options: OperationOptions = {}) {
+    return this.notifying(() => this.canary.rollback(record.target, record.name, options));
+  }
+
+  private async notifying<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } finally {
+      this.changeEmitter.fire();
+    }
+  }
+
+  private predictionLogSettings(): { sampleRate: number } {
+    return { sampleRate: this.settings.monitoring.predictionLogSampleRate };
+  }
+
+  private pushLabels(push: PushedVersion): Record<string, string> {
+    return {
+      [DEPLOYMENT_MODEL_VERSION_LABEL]: `${push.name}@${push.version}`,
+      [PUSH_REPOSITORY_LABEL]: `${push.registry}/${push.repository}`,
+      ...(push.tag ? { [PUSH_TAG_LABEL]: push.tag } : {}),
+    };
   }
 
   isConfigured(targetName: string): boolean {
@@ -110,20 +232,15 @@ export class DeploymentService implements vscode.Disposable {
     name: string,
     options: OperationOptions,
   ): Promise<DeploymentRecord> {
-    const registries = this.settings.registries.registries;
-    const labels: Record<string, string> = {
-      [DEPLOYMENT_MODEL_VERSION_LABEL]: `${push.name}@${push.version}`,
-      [PUSH_REPOSITORY_LABEL]: `${push.registry}/${push.repository}`,
-      ...(push.tag ? { [PUSH_TAG_LABEL]: push.tag } : {}),
-    };
     return this.audited('deployment.deploy', targetName, name, () =>
       this.deployer.deploy(
         {
           target: targetName,
           name,
           modelRef: push.reference,
-          plainHttp: registryUsesPlainHttp(push.registry, registries),
-          labels,
+          plainHttp: registryUsesPlainHttp(push.registry, this.settings.registries.registries),
+          labels: this.pushLabels(push),
+          monitoring: this.predictionLogSettings(),
         },
         options,
       ),
@@ -207,7 +324,12 @@ export class DeploymentService implements vscode.Disposable {
 
   dispose(): void {
     this.changeEmitter.dispose();
+    this.metricsEmitter.dispose();
   }
+}
+
+function servingTokenKey(target: string): string {
+  return `trackside.serving-token:${target}`;
 }
 
 function recordDetail(record: DeploymentRecord): Record<string, unknown> {

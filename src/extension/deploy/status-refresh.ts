@@ -1,6 +1,9 @@
 import type * as vscode from 'vscode';
+import type { DeploymentRecord } from '../../core/deploy/records';
 import type { InstanceState } from '../../core/deploy/target';
 import type { DeploymentService } from './deployment-service';
+import type { MonitoringAlerts } from './monitoring-alerts';
+import { summarizeTraffic, trafficText } from './traffic-text';
 import type { DeploymentsNode, DeploymentsTreeProvider } from './tree';
 
 /** How often the live state of ready deployments is read while the view is on screen. */
@@ -9,7 +12,9 @@ export const STATUS_REFRESH_MS = 5_000;
 /**
  * Asks each target how its ready deployments are doing, every few seconds while the Deployments
  * view is visible and never while it is hidden. A server found stopped becomes a failed record
- * (Deployer.refresh), which the view then shows with its reason.
+ * (Deployer.refresh), which the view then shows with its reason. The /metrics of each ready
+ * deployment on Podman and SSH are read in the same pass: the view shows its request rate, error
+ * rate and latency, and the alerts check them (and, now and then, the drift of its inputs).
  */
 export class DeploymentStatusRefresh implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
@@ -21,6 +26,7 @@ export class DeploymentStatusRefresh implements vscode.Disposable {
     private readonly view: vscode.TreeView<DeploymentsNode>,
     private readonly tree: DeploymentsTreeProvider,
     private readonly log: vscode.LogOutputChannel,
+    private readonly alerts?: MonitoringAlerts,
     private readonly intervalMs = STATUS_REFRESH_MS,
   ) {
     this.visibility = view.onDidChangeVisibility((e) => (e.visible ? this.start() : this.stop()));
@@ -46,6 +52,7 @@ export class DeploymentStatusRefresh implements vscode.Disposable {
     this.running = true;
     try {
       const states = new Map<string, InstanceState>();
+      const traffic = new Map<string, string>();
       const changed = new Set<DeploymentService>();
       const ready = this.tree
         .listed()
@@ -56,6 +63,7 @@ export class DeploymentStatusRefresh implements vscode.Disposable {
             const result = await service.refresh(record, this.abort.signal);
             states.set(record.id, result.state);
             if (result.record.status !== record.status) changed.add(service);
+            else if (service.isMonitored(record)) await this.readTraffic(service, record, traffic);
           } catch (error) {
             if (this.abort.signal.aborted) return;
             states.set(record.id, { state: 'unknown', detail: error instanceof Error ? error.message : String(error) });
@@ -64,11 +72,30 @@ export class DeploymentStatusRefresh implements vscode.Disposable {
         }),
       );
       if (this.abort.signal.aborted) return;
-      this.tree.setLiveStates(states);
+      this.tree.setLiveStates(states, traffic);
       for (const service of changed) service.notifyChanged();
     } finally {
       this.running = false;
     }
+  }
+
+  private async readTraffic(
+    service: DeploymentService,
+    record: DeploymentRecord,
+    traffic: Map<string, string>,
+  ): Promise<void> {
+    let windows;
+    try {
+      windows = await service.readMetrics(record, this.abort.signal);
+    } catch (error) {
+      if (this.abort.signal.aborted) return;
+      traffic.set(record.id, 'metrics unavailable');
+      this.log.debug(`Metrics of ${record.target}/${record.name} unavailable`, error);
+      return;
+    }
+    const summary = summarizeTraffic(service.latestTraffic(record));
+    if (summary) traffic.set(record.id, trafficText(summary));
+    await this.alerts?.afterReading(service, record, windows, this.abort.signal);
   }
 
   dispose(): void {

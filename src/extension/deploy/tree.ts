@@ -4,6 +4,7 @@ import type { InstanceState } from '../../core/deploy/target';
 import type { TargetConfig } from '../../core/deploy/targets-config';
 import type { DeploymentService } from './deployment-service';
 import { servedVersion } from './deployment-labels';
+import { splitText } from './traffic-text';
 import { describeTarget, TARGETS_SETTING } from './targets-setting';
 
 export type DeploymentsNode =
@@ -24,6 +25,8 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
   private readonly changeEmitter = new vscode.EventEmitter<DeploymentsNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private liveStates = new Map<string, InstanceState>();
+  /** What each ready deployment answered in the newest polling window, by record id. */
+  private traffic = new Map<string, string>();
   private readonly aliases = new Map<string, Map<string, string[]>>();
 
   constructor(
@@ -40,12 +43,12 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
     return this.services().flatMap((service) => listedOf(service).map((record) => ({ service, record })));
   }
 
-  /** Live states from the last status refresh; re-renders only when one changed. */
-  setLiveStates(states: Map<string, InstanceState>): void {
-    const key = (m: Map<string, InstanceState>) =>
-      JSON.stringify([...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
-    if (key(states) === key(this.liveStates)) return;
+  /** Live states and traffic from the last status refresh; re-renders only when one changed. */
+  setLiveStates(states: Map<string, InstanceState>, traffic = new Map<string, string>()): void {
+    const key = (m: Map<string, unknown>) => JSON.stringify([...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    if (key(states) === key(this.liveStates) && key(traffic) === key(this.traffic)) return;
     this.liveStates = states;
+    this.traffic = traffic;
     this.refresh();
   }
 
@@ -116,16 +119,24 @@ export class DeploymentsTreeProvider implements vscode.TreeDataProvider<Deployme
     const status = statusText(record, live);
     const item = new vscode.TreeItem(record.name, vscode.TreeItemCollapsibleState.None);
     item.id = `deployment:${root}:${record.target}/${record.name}`;
-    item.description = [served.label, ...aliases, status, record.status === 'ready' ? record.endpoint : undefined]
+    const ready = record.status === 'ready';
+    const split =
+      ready && record.routing && record.routing.backends.length > 1 ? splitText(record.routing.backends) : undefined;
+    const traffic = ready ? this.traffic.get(record.id) : undefined;
+    item.description = [split ?? served.label, ...aliases, status, traffic, ready ? record.endpoint : undefined]
       .filter(Boolean)
       .join(' · ');
     item.iconPath = statusIcon(record, live);
     const rollback = service?.rollbackCandidate(record) ? ':rollback' : '';
-    item.contextValue = `deployment:${record.status}${rollback}`;
-    item.tooltip = deploymentTooltip(record, served.label, aliases, status);
+    const monitored = ready && service?.isMonitored(record) ? ':monitored' : '';
+    const canary = split ? ':canary' : '';
+    item.contextValue = `deployment:${record.status}${monitored}${canary}${rollback}`;
+    item.tooltip = deploymentTooltip(record, split ?? served.label, aliases, status, traffic);
     item.accessibilityInformation = { label: `${record.name}, ${served.label}, ${status}` };
     if (record.status === 'failed') {
       item.command = { command: 'trackside.showDeploymentLogs', title: 'Show Logs', arguments: [{ root, record }] };
+    } else if (monitored) {
+      item.command = { command: 'trackside.openDeployment', title: 'Open Deployment', arguments: [{ root, record }] };
     }
     return item;
   }
@@ -194,6 +205,7 @@ function deploymentTooltip(
   served: string,
   aliases: string[],
   status: string,
+  traffic: string | undefined,
 ): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   const esc = (text: string) => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
@@ -201,6 +213,7 @@ function deploymentTooltip(
   md.appendMarkdown(`${esc(served)}${aliases.length ? ` · ${aliases.map((a) => `\`${esc(a)}\``).join(' ')}` : ''}\n\n`);
   md.appendMarkdown(`\`${record.modelRef}\`\n\n`);
   if (record.endpoint) md.appendMarkdown(`endpoint \`${record.endpoint}/v2/models/${record.modelName}/infer\`\n\n`);
+  if (traffic) md.appendMarkdown(`${esc(traffic)}\n\n`);
   md.appendMarkdown(`updated ${new Date(record.updatedAt).toLocaleString()}`);
   if (record.error) {
     md.appendMarkdown(`\n\n---\n\n$(error) ${esc(record.error.message)}\n\n${esc(record.error.nextStep)}`);

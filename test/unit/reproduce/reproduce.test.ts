@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { DeploymentRecord } from '../../../src/core/deploy/records';
 import { nodeId } from '../../../src/core/lineage/graph';
-import { DERIVED_FROM_TAG, loadLineageGraph } from '../../../src/core/lineage/load-graph';
+import { DERIVED_FROM_TAG, RETRAINED_FROM_TAG, loadLineageGraph } from '../../../src/core/lineage/load-graph';
 import { ReproduceError } from '../../../src/core/reproduce/errors';
 import {
   launchReproduction,
@@ -138,6 +139,77 @@ describe('reproduce a run', () => {
     assert.ok(existsSync(join(plan.worktree, 'train.py')));
     assert.match(readFileSync(join(repo, 'train.py'), 'utf8'), /"patched"/);
     assert.equal(await removeReproductionWorktree(repo, originalId), false);
+  });
+
+  it('retrains on a file the user picked: same commit and params, the input reads the new file, linked as retrained-from', async () => {
+    const picked = join(repo, 'fresh.csv');
+    writeFileSync(picked, 'a,b\n1,2\n3,4\n5,6\n7,8\n9,10\n');
+    const workspaceCsv = readFileSync(join(repo, 'data', 'train.csv'), 'utf8');
+    const retrain = await prepareReproduction({
+      workspaceRoot: repo,
+      runId: originalId,
+      retrain: {
+        input: 'data/train.csv',
+        replacement: picked,
+        driftReport: '.trackside/drift/prod-1.json',
+        deploymentId: 'dep-1',
+      },
+    });
+    // The script names its data in its own code: the worktree's copy holds the picked file's content.
+    assert.equal(readFileSync(join(retrain.worktree, 'data', 'train.csv'), 'utf8'), readFileSync(picked, 'utf8'));
+    assert.equal(
+      readFileSync(join(repo, 'data', 'train.csv'), 'utf8'),
+      workspaceCsv,
+      'the workspace data is untouched',
+    );
+    const code = await launchReproduction(retrain, {
+      cliPath: CLI_ENTRY,
+      nodeArgs: ['--import', TSX_LOADER],
+      stdio: 'ignore',
+    });
+    assert.equal(code, 0);
+    const runs = join(repo, '.trackside', 'runs');
+    const copy = await readRunInfo(join(runs, retrain.runId));
+    assert.deepEqual(copy.params, { lr: 0.5, seed: 7 });
+    assert.match(copy.name, /-retrain$/);
+    assert.match(readFileSync(join(retrain.worktree, 'models', 'model.txt'), 'utf8'), /rows=6/);
+    const { events } = await readAllEvents(join(runs, retrain.runId));
+    assert.ok(events.some((e) => e.type === 'tag' && e.key === RETRAINED_FROM_TAG && e.value === originalId));
+    assert.ok(!events.some((e) => e.type === 'tag' && e.key === DERIVED_FROM_TAG));
+
+    // Tagged with the deployment whose report asked for it: deployment → report → retrained run.
+    const store = IndexStore.openWorkspace(repo);
+    try {
+      await ingestAll(store, repo);
+      const deployment = {
+        id: 'dep-1',
+        name: 'prod',
+        target: 'lab',
+        status: 'ready',
+        digest: `sha256:${'b'.repeat(64)}`,
+        modelRef: `r/x@sha256:${'b'.repeat(64)}`,
+      } as unknown as DeploymentRecord;
+      const graph = loadLineageGraph(store, [deployment]);
+      const report = nodeId.driftReport('.trackside/drift/prod-1.json');
+      assert.equal(graph.node(report)?.kind, 'drift-report');
+      assert.ok(graph.downstream(nodeId.run(originalId)).has(nodeId.run(retrain.runId)), 'retrained-from');
+      assert.ok(graph.downstream(nodeId.deployment('dep-1')).has(report));
+      assert.ok(graph.downstream(report).has(nodeId.run(retrain.runId)));
+    } finally {
+      store.close();
+    }
+  });
+
+  it('refuses to retrain on an input the run never logged, naming those it did', async () => {
+    await assert.rejects(
+      prepareReproduction({
+        workspaceRoot: repo,
+        runId: originalId,
+        retrain: { input: 'data/other.csv', replacement: join(repo, 'data', 'train.csv') },
+      }),
+      (error: unknown) =>
+        error instanceof ReproduceError && error.reason === 'input-not-found' && /data\/train\.csv/.test(error.message),
+    );
   });
 
   it('refuses a run that has no commit, saying why', async () => {
