@@ -22,6 +22,7 @@ export type RefusalReason =
   | 'nothing-to-roll-back'
   | 'bad-request'
   | 'not-monitored'
+  | 'not-ours'
   | 'no-training-run';
 
 /**

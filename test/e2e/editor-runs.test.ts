@@ -74,7 +74,11 @@ async function clickCodeLens(page: Page, title: string): Promise<void> {
   // The entry-point guard is at the end of the script: scroll there, as the terminal panel may hide it.
   await page.locator('.editor-instance .view-lines').first().click();
   await page.keyboard.press('Control+End');
-  const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: title }).first();
+  // The one in view: the script's top has the same lens, scrolled out of sight now.
+  const lens = page
+    .locator('.editor-instance .codelens-decoration a', { hasText: title })
+    .filter({ visible: true })
+    .first();
   await lens.waitFor({ timeout: stepTimeout });
   await lens.click();
 }

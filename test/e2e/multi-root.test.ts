@@ -65,7 +65,11 @@ suite.test(
     await page.locator('.tabs-container .tab.active', { hasText: 'train_digits.py' }).waitFor({ timeout: stepTimeout });
     await page.locator('.editor-instance .view-lines').first().click();
     await page.keyboard.press('Control+End');
-    const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: 'Run with Trackside' }).first();
+    // The lens in view at the guard; the script's top has one too, scrolled out of sight.
+    const lens = page
+      .locator('.editor-instance .codelens-decoration a', { hasText: 'Run with Trackside' })
+      .filter({ visible: true })
+      .first();
     await lens.waitFor({ timeout: stepTimeout });
     await lens.click();
 

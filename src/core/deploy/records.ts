@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { ModelRefStringSchema } from './model-ref';
 
+/**
+ * What a deployment's name and its instances' names may be, when read back from disk: a DNS label
+ * (as DeploymentNameSchema asks when one is created), an instance adding `.a` or `.b`. A record
+ * file can come from someone else's repository, and targets build folder and pod names from these.
+ */
+export const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?(\.[ab])?$/;
+const InstanceNameSchema = z.string().regex(INSTANCE_NAME, 'not a deployment name (a DNS label)');
+
 export const DEPLOYMENTS_DIR = 'deployments';
 
 export const DeploymentStatusSchema = z.enum([
@@ -42,7 +50,7 @@ export const BackendSchema = z.object({
   /** `a` or `b`: a canary takes the slot the serving version does not use. */
   slot: z.enum(['a', 'b']),
   /** The target-level name of the instance (`<name>.<slot>`). */
-  instance: z.string().min(1),
+  instance: InstanceNameSchema,
   modelRef: ModelRefStringSchema,
   digest: z.string(),
   modelFile: z.string().optional(),
@@ -69,7 +77,7 @@ export const DeploymentEventSchema = z.object({
  */
 export const DeploymentRecordSchema = z.object({
   id: z.string().min(1),
-  name: z.string().min(1),
+  name: InstanceNameSchema,
   target: z.string().min(1),
   targetKind: z.enum(['podman', 'ssh', 'kserve']),
   modelName: z.string().min(1),
@@ -84,7 +92,7 @@ export const DeploymentRecordSchema = z.object({
    * The target-level name of what answers at the endpoint, when it is not `name`: the router
    * (`<name>.router`) of a deployment that splits traffic. Names never hold a dot, so these never collide.
    */
-  instance: z.string().optional(),
+  instance: InstanceNameSchema.optional(),
   /** Set when a router serves the name: the versions behind it (the record's own version among them). */
   routing: z.object({ backends: z.array(BackendSchema).min(1).max(2) }).optional(),
   monitoring: MonitoringSettingsSchema.optional(),

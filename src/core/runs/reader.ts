@@ -37,9 +37,19 @@ export async function listRunIds(workspaceRoot: string): Promise<string[]> {
   }
 }
 
+/**
+ * The largest run.json, status.json or annotations file read (a package list makes run.json the
+ * biggest: a few hundred kB). A run folder may come from anywhere: a FIFO, a device or a huge file
+ * in its place is refused, never read.
+ */
+export const RUN_FILE_MAX_BYTES = 8 * 1024 * 1024;
+
 async function readJsonFile<T extends z.ZodType>(path: string, schema: T): Promise<z.infer<T>> {
   let text: string;
   try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    if (info.size > RUN_FILE_MAX_BYTES) throw new Error(`${info.size} bytes, more than a run file holds`);
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new RunFileError(path, 'unreadable', (error as Error).message);
@@ -201,7 +211,10 @@ export async function readEventsFrom(
   const path = join(runDir, RunFile.events);
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const info = await stat(path);
+    // A FIFO or device in its place would never end: it is no event log.
+    if (!info.isFile()) return fromOffset;
+    size = info.size;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return fromOffset;
     throw error;

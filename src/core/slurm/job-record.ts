@@ -13,7 +13,11 @@ export const SLURM_SCRIPT_FILE = 'slurm.sh';
 
 export const SlurmJobRecordSchema = z.object({
   version: z.literal(1),
-  jobId: z.string().nullable(),
+  /** `1234`, or `1234_5` for an array task: anything else would reach scancel/scontrol as an option. */
+  jobId: z
+    .string()
+    .regex(/^\d+(_\d+)?$/, 'a Slurm job id is digits')
+    .nullable(),
   /** The compute target it was submitted to (a name in `trackside.compute`). */
   target: z.string(),
   submittedAt: z.string(),

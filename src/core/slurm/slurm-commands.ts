@@ -71,7 +71,10 @@ export class SlurmCommands {
   }
 
   async cancel(jobId: string, signal?: string): Promise<void> {
-    await this.exec('scancel', signal ? ['--signal', signal, jobId] : [jobId], 'cancel-failed');
+    // Checked here too: an id that reads as an option (`--me`) would cancel every job of the user.
+    if (!/^\d+(_\d+)?$/.test(jobId))
+      throw new SlurmError('cancel-failed', `${JSON.stringify(jobId)} is not a Slurm job id`);
+    await this.exec('scancel', signal ? ['--signal', signal, '--', jobId] : ['--', jobId], 'cancel-failed');
   }
 
   private exec(command: string, args: string[], reason: SlurmErrorReason, cwd?: string): Promise<Output> {

@@ -221,3 +221,13 @@ export function activeRunIds(store: IndexStore): string[] {
     .pluck()
     .all() as string[];
 }
+
+/** How many runs the index holds. */
+export function runCount(store: IndexStore): number {
+  return store.query('SELECT COUNT(*) FROM runs').pluck().get() as number;
+}
+
+/** The ids of every run the index holds. */
+export function indexedRunIds(store: IndexStore): Set<string> {
+  return new Set(store.query('SELECT id FROM runs').pluck().all() as string[]);
+}

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { syncJournals } from '../models/journal-sync';
 import { ModelRegistry } from '../models/model-registry';
 import { ingestAll, ingestRun, type IngestAllResult, type IngestOptions } from '../runs/ingest';
+import { isRunId } from '../runs/run-id';
 import { IndexStore } from '../store/database';
-import { activeRunIds } from '../store/runs';
+import { activeRunIds, indexedRunIds, runCount } from '../store/runs';
 import { ChangeFeed } from './change-feed';
 import { WorkspaceLayout } from './layout';
 import { TypedEmitter } from './typed-emitter';
@@ -182,7 +183,9 @@ export class Workspace {
    * rename, a full inotify queue, a network filesystem); a process can also die without writing it.
    * So every second the runs the index holds as running or pending are read again (a stat each when
    * nothing changed), and subscribers are told only of those that did: the views and the status bar
-   * follow a run's end within about a second whatever the watcher saw.
+   * follow a run's end within about a second whatever the watcher saw. A run folder the watcher
+   * never reported (created inside a folder that had just appeared, say) is found the same way,
+   * when the folders outnumber the runs indexed.
    */
   private followLiveness(): void {
     const interval = this.options.livenessMs ?? 1000;
@@ -190,7 +193,7 @@ export class Workspace {
     this.liveness = setInterval(() => {
       const store = this.store;
       if (!store || this.closed || this.draining) return;
-      const active = activeRunIds(store);
+      const active = [...activeRunIds(store), ...this.unindexedRuns(store)];
       if (active.length === 0) return;
       this.draining = this.recheck(store, active).finally(() => {
         this.draining = null;
@@ -198,6 +201,18 @@ export class Workspace {
       });
     }, interval);
     this.liveness.unref?.();
+  }
+
+  private unindexedRuns(store: IndexStore): string[] {
+    let folders: string[];
+    try {
+      folders = readdirSync(this.layout.runs).filter(isRunId);
+    } catch {
+      return [];
+    }
+    if (folders.length <= runCount(store)) return [];
+    const indexed = indexedRunIds(store);
+    return folders.filter((id) => !indexed.has(id));
   }
 
   private async recheck(store: IndexStore, runIds: readonly string[]): Promise<void> {

@@ -4,6 +4,7 @@ import type { DeploymentRecord } from '../../core/deploy/records';
 import { CommandArgs } from '../command-args';
 import { registerCommand } from '../command-registry';
 import { RefusedError } from '../refusal';
+import { requireTrust } from '../trust';
 import type { Services } from '../services';
 import {
   DEPLOYMENTS_VIEW_ID,
@@ -210,6 +211,7 @@ export function registerDeployFeature(services: Services): vscode.Disposable {
       DeployCommands.rollback,
       log,
       failureAware('Rolling back', async (...args) => {
+        requireTrust('change what a deployment serves');
         const chosen = await deploymentFrom(args, 'Roll Back', (s, r) => s.rollbackCandidate(r) !== undefined);
         if (!chosen) return undefined;
         const { service, record } = chosen;
@@ -241,6 +243,7 @@ export function registerDeployFeature(services: Services): vscode.Disposable {
       DeployCommands.undeploy,
       log,
       failureAware('Undeploying', async (...args) => {
+        requireTrust('stop deployments');
         const chosen = await deploymentFrom(args, 'Undeploy', () => true);
         if (!chosen) return undefined;
         const { service, record } = chosen;

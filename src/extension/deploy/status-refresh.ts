@@ -1,4 +1,4 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { DeploymentRecord } from '../../core/deploy/records';
 import type { InstanceState } from '../../core/deploy/target';
 import type { DeploymentService } from './deployment-service';
@@ -48,7 +48,8 @@ export class DeploymentStatusRefresh implements vscode.Disposable {
 
   /** One pass over the ready deployments; a slow target never lets passes pile up. */
   async tick(): Promise<void> {
-    if (this.running) return;
+    // Asking a target runs ssh or kubectl: never in Restricted Mode.
+    if (this.running || !vscode.workspace.isTrusted) return;
     this.running = true;
     try {
       const states = new Map<string, InstanceState>();

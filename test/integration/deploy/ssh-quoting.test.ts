@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DeployError } from '../../../src/core/deploy/errors';
+import { DeploymentRecordSchema } from '../../../src/core/deploy/records';
 import { SshClient } from '../../../src/core/deploy/ssh/ssh-client';
+import { SshTarget } from '../../../src/core/deploy/ssh/ssh-target';
 import { SshTargetConfigSchema, type SshTargetConfig } from '../../../src/core/deploy/targets-config';
 import { shellCommand } from '../../../src/core/shell/quoting';
 import { SshdServer } from '../../fixtures/deploy/sshd-server';
@@ -49,6 +52,21 @@ describe('commands on an SSH host under hostile input (real sshd)', () => {
       assert.deepEqual(result.stdout.split('\0').slice(0, -1), batch);
     }
     assert.equal(existsSync(canary), false, 'no hostile word ran as a command');
+  });
+
+  it('refuses to undeploy a name from a crafted record that reaches outside the target folder', async () => {
+    const precious = join(work, 'precious-data');
+    mkdirSync(precious);
+    writeFileSync(join(precious, 'keep.txt'), 'months of work\n');
+    const target = new SshTarget({ ...config, remoteDir: join(work, 'serve', 'deployments') });
+    for (const name of ['../../precious-data', `..${'/..'.repeat(3)}${precious}`, 'x; rm -rf ~']) {
+      await assert.rejects(target.undeploy(name), (error: unknown) => error instanceof DeployError);
+    }
+    assert.ok(existsSync(join(precious, 'keep.txt')), 'nothing outside the target folder was removed');
+    // The same names never get into a record read from disk either.
+    for (const name of ['../../precious-data', 'Prod']) {
+      assert.equal(DeploymentRecordSchema.shape.name.safeParse(name).success, false, name);
+    }
   });
 
   it('refuses a host or user that ssh would read as an option, before any ssh runs', () => {

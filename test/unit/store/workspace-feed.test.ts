@@ -64,6 +64,20 @@ describe('a workspace folder and its one change feed', () => {
     ws.cleanup();
   });
 
+  it('finds a run folder the watcher never reported', async () => {
+    const ws = new TempWorkspace();
+    ws.run(1).writeInfo().writeStatus();
+    const workspace = await Workspace.watch(ws.root, { debounceMs: 60_000, livenessMs: 100 });
+    const store = await workspace.index();
+    const missed = ws.run(2);
+    const found = next(workspace.runs, (c) => c.kind === 'updated' && c.runIds.includes(missed.id));
+    missed.writeInfo().writeStatus().metrics(['loss'], 2);
+    await found;
+    assert.equal(getRunDetail(store, missed.id)?.summaries[0]?.count, 2);
+    await workspace.close();
+    ws.cleanup();
+  });
+
   it('applies a journal another process appended and tells the models subscribers; deployments too', async () => {
     const ws = new TempWorkspace();
     ws.run(1)

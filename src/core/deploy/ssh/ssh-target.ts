@@ -11,6 +11,7 @@ import {
 } from '../runtime-command';
 import type { DeployedInstance, InstanceHandle, InstanceState, RuntimeSpec, TargetCallOptions } from '../target';
 import type { SshTargetConfig } from '../targets-config';
+import { INSTANCE_NAME } from '../records';
 import { shellQuote } from '../../shell/quoting';
 import { SshClient } from './ssh-client';
 
@@ -38,7 +39,11 @@ export class SshTarget implements ServingTarget {
     this.ssh = new SshClient(config);
   }
 
+  /** A deployment's folder on the host; a name that is not a deployment name never becomes a path. */
   private dir(name: string): string {
+    if (!INSTANCE_NAME.test(name)) {
+      throw new DeployError('invalid-request', `${JSON.stringify(name)} is not a deployment name: nothing was changed`);
+    }
     return `${this.config.remoteDir.replace(/\/+$/, '')}/${name}`;
   }
 
