@@ -20,15 +20,7 @@ import {
   writeCorruptModel,
   type TrainedModel,
 } from '../../fixtures/deploy/trained-models';
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isProcessAlive } from '../../../src/core/runs/ingest-status';
 
 describe('deploying to an SSH host (real sshd, real registry)', () => {
   let registry: RegistryServer;

@@ -8,15 +8,7 @@ import { freePortBlock } from '../../fixtures/monitoring/port-block';
 import { SshdServer } from '../../fixtures/deploy/sshd-server';
 import { SYSTEM_PYTHON } from '../../fixtures/deploy/trained-models';
 import { monitoringScenario } from '../../fixtures/monitoring/scenario';
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isProcessAlive } from '../../../src/core/runs/ingest-status';
 
 describe('monitoring a model served on an SSH host (real sshd, real registry)', () => {
   monitoringScenario(async () => {

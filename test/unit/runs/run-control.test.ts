@@ -4,18 +4,10 @@ import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import { StopRunError, stopLocalRun } from '../../../src/core/runs/run-control';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
+import { isProcessAlive } from '../../../src/core/runs/ingest-status';
 
 // A run folder can come from someone else's repository: its status.json may name any pid. Stop Run
 // signals a process only once it is proven to be the run's (its environment names the run).
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('stopping a local run', () => {
   const ws = new TempWorkspace('trackside-stop-');
@@ -47,7 +39,7 @@ describe('stopping a local run', () => {
       stopLocalRun(run.dir, 'force'),
       (error: unknown) => error instanceof StopRunError && error.reason === 'not-ours',
     );
-    assert.ok(alive(bystander.pid!), 'the unrelated process was not killed');
+    assert.ok(isProcessAlive(bystander.pid!), 'the unrelated process was not killed');
   });
 
   it('never signals pid 1 or a negative pid, whatever the file says', async () => {
