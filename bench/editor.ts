@@ -1,4 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,9 +43,12 @@ async function activationTimes(): Promise<BenchResult[]> {
   const empty = mkdtempSync(join(tmpdir(), 'trackside-bench-empty-ext-'));
   try {
     mkdirSync(join(workspace, '.trackside', 'runs'), { recursive: true });
-    writeEmptyExtension(empty);
-    const trackside = await loggedActivationMs(workspace, repoRoot, 'Trackside.log');
-    const baseline = await loggedActivationMs(workspace, empty, 'Empty.log');
+    // Both installed from a .vsix, as users install them (the current VS Code loads no development
+    // extension into its remote extension host here).
+    const vsix = join(repoRoot, 'dist', 'trackside.vsix');
+    if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run \`npm run package\` first`);
+    const trackside = await loggedActivationMs(workspace, vsix, 'Trackside.log');
+    const baseline = await loggedActivationMs(workspace, packageEmptyExtension(empty), 'Empty.log');
     return [
       {
         name: 'extension activate() in code-server (vs an empty extension)',
@@ -53,18 +66,22 @@ async function activationTimes(): Promise<BenchResult[]> {
   }
 }
 
-function writeEmptyExtension(dir: string): void {
+/** The empty extension, packaged with the same vsce as Trackside; resolves to its .vsix. */
+function packageEmptyExtension(dir: string): string {
   writeFileSync(
     join(dir, 'package.json'),
     JSON.stringify({
       name: 'empty-bench',
       publisher: 'bench',
       version: '0.0.0',
+      description: 'An extension that only creates its log channel',
+      license: 'MIT',
       engines: { vscode: '^1.100.0' },
       activationEvents: ['workspaceContains:.trackside'],
       main: './extension.js',
     }),
   );
+  writeFileSync(join(dir, 'README.md'), '# empty-bench\n');
   writeFileSync(
     join(dir, 'extension.js'),
     `const vscode = require('vscode');
@@ -75,13 +92,20 @@ exports.activate = () => {
 };
 `,
   );
+  const vsix = join(dir, 'empty-bench.vsix');
+  execFileSync(
+    join(repoRoot, 'node_modules', '.bin', 'vsce'),
+    ['package', '--allow-missing-repository', '--skip-license', '-o', vsix],
+    { cwd: dir, stdio: 'ignore' },
+  );
+  return vsix;
 }
 
-/** Opens the workspace with `extensionPath` loaded and reads the activation time its log file reports. */
-async function loggedActivationMs(workspace: string, extensionPath: string, logFile: string): Promise<number> {
+/** Opens the workspace with the extension of `vsix` installed and reads the activation time its log file reports. */
+async function loggedActivationMs(workspace: string, vsix: string, logFile: string): Promise<number> {
   const server = await CodeServer.start({
     workspace,
-    extension: { kind: 'development', path: extensionPath },
+    extension: { kind: 'vsix', path: vsix },
     logName: 'bench-editor.code-server',
   });
   const browser = await launchChromium();
