@@ -3,10 +3,10 @@ import { ModelRefStringSchema } from './model-ref';
 
 /**
  * What a deployment's name and its instances' names may be, when read back from disk: a DNS label
- * (as DeploymentNameSchema asks when one is created), an instance adding `.a` or `.b`. A record
+ * (as DeploymentNameSchema asks when one is created), an instance adding `.a`, `.b` or `.router`. A record
  * file can come from someone else's repository, and targets build folder and pod names from these.
  */
-export const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?(\.[ab])?$/;
+export const INSTANCE_NAME = /^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?(\.(a|b|router))?$/;
 const InstanceNameSchema = z.string().regex(INSTANCE_NAME, 'not a deployment name (a DNS label)');
 
 export const DEPLOYMENTS_DIR = 'deployments';
