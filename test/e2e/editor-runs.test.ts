@@ -265,20 +265,25 @@ suite.test(
         l.textContent?.includes('ts.log_metric'),
       );
       const top = line?.getBoundingClientRect().top ?? -1;
-      const icon = [...document.querySelectorAll<HTMLElement>('.editor-instance .margin-view-overlays .cgmr')].find(
+      // Monaco draws gutter icons as `.cgmr` elements of the glyph margin.
+      const icon = [...document.querySelectorAll<HTMLElement>('.editor-instance .cgmr')].find(
         (el) =>
           Math.abs(el.getBoundingClientRect().top - top) < 4 &&
           getComputedStyle(el).backgroundImage.includes('data:image/svg'),
       );
       const end = [...(line?.querySelectorAll('span[class*="ced-"]') ?? [])].at(-1)?.getBoundingClientRect();
       const box = icon?.getBoundingClientRect();
+      const images = [...document.querySelectorAll<HTMLElement>('.editor-instance .margin *')]
+        .filter((el) => getComputedStyle(el).backgroundImage.includes('data:image/svg'))
+        .map((el) => `${el.className} @${Math.round(el.getBoundingClientRect().top - top)}`);
       return {
         gutter: !!box && !!editor && box.left >= editor.left && box.right <= editor.right && box.width > 8,
         endOffScreen: !!end && !!editor && end.left > editor.right,
+        images,
       };
     });
     assert.ok(inView.endOffScreen, 'the end-of-line chart is past the editor’s right edge');
-    assert.ok(inView.gutter, 'a sparkline in the gutter of the long line is in view');
+    assert.ok(inView.gutter, `a sparkline in the gutter of the long line is in view: ${inView.images.join(', ')}`);
     assert.match(await runLabels(view).then((l) => l.join('|')), new RegExp(`${name}, running`), 'it changed mid-run');
     await workbench.screenshot('editor-runs--live-sparkline');
     release();

@@ -6,6 +6,7 @@ import { ConsoleLog } from './harness/chromium';
 import { vscodeFlavor } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
 import { stepTimeout } from './harness/workbench';
+import { eventually } from '../fixtures/polling';
 
 // The journey of a first-time user: the extension is there, its sidebar greets them, and the first
 // panel draws the newest run's metrics from the run folder under the webview's strict CSP.
@@ -57,12 +58,35 @@ suite.test(
     assert.match(await metrics.innerText(), /loss/);
     assert.match(await metrics.innerText(), /accuracy/);
 
-    // One chart per logged metric, each a line drawn by vega from the series the host sent.
-    const lines = view.locator('trackside-run-view trackside-metric-chart .mark-line path');
-    await lines.first().waitFor({ timeout: stepTimeout });
-    assert.ok((await lines.count()) >= 2, 'a line for loss and one for accuracy');
-    const d = await lines.first().getAttribute('d');
-    assert.ok(d && d.split(/[LM]/).length > 20, `the line has the run's 40 points, got path "${d}"`);
+    // One chart per logged metric, each a line stroked on its canvas from the series the host sent,
+    // across the plot (40 steps from 0): its drawn pixels span most of the canvas' width.
+    const canvases = view.locator('trackside-run-view trackside-metric-chart canvas.lines');
+    const spans = await eventually(
+      'a drawn line in each chart',
+      async () => {
+        const drawn = await canvases
+          .evaluateAll((elements) =>
+            (elements as HTMLCanvasElement[]).map((canvas) => {
+              if (canvas.width === 0 || canvas.hidden) return 0;
+              const { data, width, height } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+              let left = width;
+              let right = -1;
+              for (let y = 0; y < height; y++) {
+                for (let x = 0; x < width; x++) {
+                  if ((data[(y * width + x) * 4 + 3] as number) < 128) continue;
+                  left = Math.min(left, x);
+                  right = Math.max(right, x);
+                }
+              }
+              return right < 0 ? 0 : (right - left + 1) / width;
+            }),
+          )
+          .catch(() => [] as number[]);
+        return drawn.length >= 2 && drawn.every((span) => span > 0.8) ? drawn : null;
+      },
+      stepTimeout,
+    );
+    assert.ok(spans.length >= 2, 'a line for loss and one for accuracy');
     await workbench.screenshot('foundation-latest-run');
   },
   { compat: true },
