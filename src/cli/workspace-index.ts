@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { IngestAllResult } from '../core/runs/ingest';
 import { catchUp } from '../core/workspace/workspace';
-import { IndexStore } from '../core/store/database';
+import { describeRecovery, IndexStore } from '../core/store/database';
 import { findExistingWorkspaceRoot } from '../core/runs/workspace';
 import { TRACKSIDE_DIR } from '../core/runs/protocol';
 import { CliError } from './errors';
@@ -24,7 +24,10 @@ export function resolveWorkspace(flag: string | undefined, cwd = process.cwd()):
 
 /** Opens (creating and migrating as needed) the workspace index; its errors are user errors, printed as one line. */
 export function openIndex(workspaceRoot: string): IndexStore {
-  return IndexStore.openWorkspace(workspaceRoot);
+  const store = IndexStore.openWorkspace(workspaceRoot);
+  const recovery = describeRecovery(store);
+  if (recovery) process.stderr.write(`trackside: ${recovery}\n`);
+  return store;
 }
 
 /**

@@ -6,6 +6,7 @@ export class ModelRegistryError extends UserError {
       | 'no-such-run'
       | 'no-such-artifact'
       | 'artifact-missing'
+      | 'artifact-changed'
       | 'invalid-name'
       | 'invalid-alias'
       | 'no-such-model'

@@ -325,3 +325,37 @@ function requireVersion(state: ModelState, name: string, version: number): void 
     throw new ModelRegistryError('no-such-version', `${name} has no version ${version}`);
   }
 }
+
+/**
+ * The file (or folder) of a registered version, checked against the sha256 recorded when it was
+ * registered: a push sends what was registered, never what happens to be at the path now (a file
+ * retrained in place, or a record that names some other file).
+ */
+export async function verifiedVersionFile(
+  workspaceRoot: string,
+  version: { name: string; version: number; artifactPath: string; sha256: string | null },
+): Promise<string> {
+  const label = `${version.name} v${version.version}`;
+  const absolute = isAbsolute(version.artifactPath) ? version.artifactPath : join(workspaceRoot, version.artifactPath);
+  if (!version.sha256) {
+    throw new ModelRegistryError(
+      'artifact-changed',
+      `${label} was registered without a sha256, so what is at ${version.artifactPath} cannot be checked: register the file again as a new version`,
+    );
+  }
+  if (!existsSync(absolute)) {
+    throw new ModelRegistryError(
+      'artifact-missing',
+      `${label}: ${version.artifactPath} no longer exists; restore it (sha256 ${version.sha256.slice(0, 12)}…) or register a new version`,
+    );
+  }
+  const now = (await hashPathCached(workspaceRoot, absolute)).sha256;
+  if (now !== version.sha256) {
+    throw new ModelRegistryError(
+      'artifact-changed',
+      `${label}: ${version.artifactPath} changed since it was registered (sha256 ${version.sha256.slice(0, 12)}… then, ` +
+        `${now.slice(0, 12)}… now); register the new file as a new version, or restore the registered one`,
+    );
+  }
+  return absolute;
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, renameSync, writeFileSync, writeSync, unlinkSync } from 'node:fs';
 import { rename, writeFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -45,4 +45,21 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 
 export function writeJsonAtomicSync(path: string, value: unknown): void {
   writeFileAtomicSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * For a full disk, where the temporary copy finds no room: rewrites an existing small file in the
+ * blocks it already has, padding with spaces (JSON allows them) so no byte of the old content stays.
+ * Not atomic; used only when the atomic write failed.
+ */
+export function overwriteJsonInPlaceSync(path: string, value: unknown): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const content = Buffer.from(`${JSON.stringify(value)}\n`);
+    const size = fstatSync(fd).size;
+    const bytes = content.length >= size ? content : Buffer.concat([content, Buffer.alloc(size - content.length, ' ')]);
+    writeSync(fd, bytes, 0, bytes.length, 0);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic, writeJsonAtomicSync } from './atomic-write';
 import { RUNS_DIR, RunFile, TRACKSIDE_DIR } from './folder-layout';
@@ -42,8 +42,8 @@ export class RunFolder {
     writeJsonAtomicSync(this.path('status'), status);
   }
 
-  openEvents(): EventAppender {
-    return new EventAppender(this.path('events'));
+  openEvents(options?: EventAppenderOptions): EventAppender {
+    return new EventAppender(this.path('events'), options);
   }
 }
 
@@ -63,10 +63,28 @@ export function encodeEventLine(event: RunEvent | (RunEvent & Record<string, unk
   return `${line}\n`;
 }
 
+/** Bytes an appender keeps while its disk refuses them (a full disk); beyond this the oldest go. */
+const BACKLOG_MAX_BYTES = 64 * 1024 * 1024;
+
+export interface EventAppenderOptions {
+  /**
+   * Called when a write fails (ENOSPC, EIO…): the bytes are kept and written before the next batch,
+   * so nothing is lost while the disk frees up. Without it, the error is thrown after they are kept.
+   */
+  onWriteError?: (error: NodeJS.ErrnoException) => void;
+}
+
 export class EventAppender {
   private fd: number | null;
+  /** Whole lines the disk has not taken yet, oldest first (a failed write keeps its unwritten tail). */
+  private backlog: Buffer[] = [];
+  private backlogBytes = 0;
+  private droppedBytes = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly options: EventAppenderOptions = {},
+  ) {
     this.fd = openSync(path, 'a');
   }
 
@@ -79,16 +97,69 @@ export class EventAppender {
     if (events.length > 0) this.writeWhole(events.map(encodeEventLine).join(''));
   }
 
+  /** Bytes waiting for the disk, and bytes given up on because the backlog was full. */
+  get pending(): { bytes: number; dropped: number } {
+    return { bytes: this.backlogBytes, dropped: this.droppedBytes };
+  }
+
   private writeWhole(text: string): void {
     if (this.fd === null) throw new Error(`${this.path} is closed`);
-    const bytes = Buffer.from(text, 'utf8');
-    let written = 0;
-    // A regular-file write is whole in practice; the loop only guards the contract of write(2).
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
+    this.keep(Buffer.from(text, 'utf8'));
+    this.drain();
+  }
+
+  private keep(bytes: Buffer): void {
+    this.backlog.push(bytes);
+    this.backlogBytes += bytes.length;
+    while (this.backlogBytes > BACKLOG_MAX_BYTES && this.backlog.length > 1) {
+      const oldest = this.backlog.shift()!;
+      this.backlogBytes -= oldest.length;
+      this.droppedBytes += oldest.length;
+    }
+  }
+
+  /** Writes the backlog in order; stops at the first refusal, keeping what is left. */
+  private drain(): boolean {
+    while (this.backlog.length > 0 && this.fd !== null) {
+      const bytes = this.backlog[0]!;
+      let written = 0;
+      try {
+        // A regular-file write is whole in practice; the loop guards the contract of write(2).
+        while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
+      } catch (error) {
+        // The file keeps whole lines: a batch cut short is taken back and kept whole for later
+        // (should that fail too, only its unwritten tail is kept, so nothing is written twice).
+        if (written > 0 && !this.takeBack(written)) {
+          this.backlog[0] = bytes.subarray(written);
+          this.backlogBytes -= written;
+        }
+        if (!this.options.onWriteError) throw error;
+        this.options.onWriteError(error as NodeJS.ErrnoException);
+        return false;
+      }
+      this.backlog.shift();
+      this.backlogBytes -= bytes.length;
+    }
+    return true;
+  }
+
+  /** Truncates the last `bytes` this appender wrote (the end of the file, as O_APPEND put them). */
+  private takeBack(bytes: number): boolean {
+    try {
+      ftruncateSync(this.fd!, fstatSync(this.fd!).size - bytes);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   close(): void {
     if (this.fd === null) return;
+    try {
+      this.drain();
+    } catch {
+      // The disk is still full: what is left is reported through `pending`.
+    }
     try {
       fsyncSync(this.fd);
     } catch {

@@ -5,6 +5,8 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { pythonClientDir } from '../clients/python-client-dir';
 import type { EventAppender } from './folder';
+import { overwriteJsonInPlaceSync } from './atomic-write';
+import { formatBytes } from '../format/numbers';
 import { PROTOCOL_VERSION } from './folder-layout';
 import { OutputMetrics } from './output-metrics';
 import type { RunStatus } from './protocol';
@@ -64,7 +66,8 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   const run = await beginRun(options);
   const terminal = options.terminal ?? { stdout: process.stdout, stderr: process.stderr };
   const output = openSync(run.folder.path('output'), 'a');
-  const events = run.folder.openEvents();
+  const disk = new DiskTrouble(terminal.stderr);
+  const events = run.folder.openEvents({ onWriteError: (error) => disk.report(error) });
   const startedAt = run.info.createdAt;
   const status = (fields: Partial<RunStatus>): RunStatus => ({
     version: PROTOCOL_VERSION,
@@ -97,14 +100,12 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   // while its pipes have no reader.
   const metrics = new OutputMetrics(events, run.folder.path('events'), options);
   let lastErrorLine: string | null = null;
-  let logFailed = false;
-  const logOutput = (chunk: Buffer): void => {
+  const logOutput = (chunk: Buffer | string): void => {
     try {
-      writeSync(output, chunk);
+      writeSync(output, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     } catch (error) {
       // A full disk must not stop the training: the terminal still shows everything.
-      if (!logFailed) terminal.stderr.write(`trackside: cannot write output.log: ${(error as Error).message}\n`);
-      logFailed = true;
+      disk.report(error as NodeJS.ErrnoException);
     }
   };
   const pipe = (stream: NodeJS.ReadableStream, echo: Writable, isErr: boolean): Promise<void> => {
@@ -151,12 +152,13 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     // run.json is complete before status.json says the run ended.
     await run.completed;
     metrics.finish();
-    writeSync(output, `trackside: ${text}\n`);
+    disk.reportLeftOver(events);
+    logOutput(`trackside: ${text}\n`);
     terminal.stderr.write(`trackside: ${text}\n`);
     closeSync(output);
     const exitCode = missing ? MISSING_COMMAND_EXIT : NOT_EXECUTABLE_EXIT;
     const endedAt = new Date().toISOString();
-    await run.folder.writeStatus(status({ status: 'failed', exitCode, endedAt, message: text }));
+    recordStatus(run, terminal.stderr, status({ status: 'failed', exitCode, endedAt, message: text }));
     return { runId: run.id, runDir: run.folder.dir, status: 'failed', exitCode, signal: null, message: text };
   }
 
@@ -182,6 +184,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   await argvInputs;
   await run.completed;
   metrics.finish();
+  disk.reportLeftOver(events);
   closeSync(output);
   const outcome = outcomeOf(code, signal, forwarder.interruptedBy, lastErrorLine);
   recordStatus(
@@ -206,9 +209,54 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
 function recordStatus(run: StartingRun, stderr: Writable, value: RunStatus): void {
   try {
     run.folder.writeStatusSync(value);
+    return;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(run.folder.dir)) throw error;
-    stderr.write(`trackside: run ${run.id} was deleted while it ran (its folder is gone); nothing more is recorded\n`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(run.folder.dir)) {
+      stderr.write(
+        `trackside: run ${run.id} was deleted while it ran (its folder is gone); nothing more is recorded\n`,
+      );
+      return;
+    }
+  }
+  // A full disk has no room for the temporary copy: status.json is rewritten in its own blocks.
+  try {
+    overwriteJsonInPlaceSync(run.folder.path('status'), value);
+  } catch (error) {
+    stderr.write(
+      `trackside: cannot record that run ${run.id} is ${value.status} (${(error as Error).message}); ` +
+        'the editor will mark it ended once it sees the launcher is gone\n',
+    );
+  }
+}
+
+/**
+ * Tells the user once that the run folder's disk refuses writes. The training goes on: metrics wait
+ * in memory for space (see EventAppender), output.log misses what the terminal still shows.
+ */
+class DiskTrouble {
+  private told = false;
+
+  constructor(private readonly stderr: Writable) {}
+
+  report(error: NodeJS.ErrnoException): void {
+    if (this.told) return;
+    this.told = true;
+    const full = error.code === 'ENOSPC' || error.code === 'EDQUOT';
+    this.stderr.write(
+      `trackside: cannot write to the run folder (${error.code ?? error.message}${full ? ': the disk is full' : ''}); ` +
+        'training continues, metrics are kept in memory and written as soon as there is room' +
+        (full ? ' (free some space to keep them)' : '') +
+        '\n',
+    );
+  }
+
+  /** After the events file closed: what could still not be written, if anything. */
+  reportLeftOver(events: EventAppender): void {
+    const { bytes, dropped } = events.pending;
+    if (bytes + dropped === 0) return;
+    this.stderr.write(
+      `trackside: ${formatBytes(bytes + dropped)} of metrics could not be written to events.jsonl before the run ended (disk full)\n`,
+    );
   }
 }
 

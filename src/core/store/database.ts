@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TRACKSIDE_DIR } from '../runs/protocol';
 import { openSqlite } from './drivers';
@@ -29,14 +29,35 @@ export class IndexStore {
     this.statements = prepareStatements(db);
   }
 
-  /** Opens (creating if needed) the index at `path` and migrates it to the latest schema. */
+  /**
+   * Set when the file at the path was not a readable SQLite database: it was moved here and a new,
+   * empty index took its place (the next catch-up rebuilds it from the run folders and journals).
+   */
+  recoveredFrom: { movedTo: string; problem: string } | null = null;
+
+  /**
+   * Opens (creating if needed) the index at `path` and migrates it to the latest schema. The index
+   * is a cache of the run folders: a corrupt file is moved aside (never deleted) and started anew.
+   */
   static open(path: string): IndexStore {
+    try {
+      return IndexStore.openFile(path);
+    } catch (error) {
+      if (path === ':memory:' || !isCorruption(error)) throw error;
+      const movedTo = moveAside(path);
+      const store = IndexStore.openFile(path);
+      store.recoveredFrom = { movedTo, problem: (error as Error).message };
+      return store;
+    }
+  }
+
+  private static openFile(path: string): IndexStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     let db: SqliteDatabase;
     try {
       db = openSqlite(path, 5000);
     } catch (error) {
-      if (error instanceof SqliteDriverError) throw error;
+      if (error instanceof SqliteDriverError || isCorruption(error)) throw error;
       throw new IndexError(path, 'unopenable', `cannot open the index ${path}: ${(error as Error).message}`);
     }
     try {
@@ -92,4 +113,28 @@ function configure(db: SqliteDatabase): void {
   // NORMAL under WAL never corrupts; a power cut may lose the last commits, which ingest redoes from the files.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+}
+
+/** SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), as node:sqlite (errcode) and better-sqlite3 (code) report them. */
+function isCorruption(error: unknown): boolean {
+  const { errcode, code } = (error ?? {}) as { errcode?: unknown; code?: unknown };
+  return errcode === 11 || errcode === 26 || code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
+}
+
+/** Renames the index and its WAL files to `index.db.corrupt-<time>…`; returns the new name of the index. */
+function moveAside(path: string): string {
+  const movedTo = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+  }
+  return movedTo;
+}
+
+/** The one message shown when the index had to be rebuilt, or null when it opened as it was. */
+export function describeRecovery(store: IndexStore): string | null {
+  if (!store.recoveredFrom) return null;
+  return (
+    `the index ${store.path} could not be read (${store.recoveredFrom.problem}); it was moved to ` +
+    `${store.recoveredFrom.movedTo} and rebuilt from the run folders (nothing recorded is lost; delete the moved file when you like)`
+  );
 }

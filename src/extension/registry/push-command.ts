@@ -1,6 +1,6 @@
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelRegistry } from '../../core/models/model-registry';
+import { verifiedVersionFile, type ModelRegistry } from '../../core/models/model-registry';
 import type { ModelVersionRow } from '../../core/store/models';
 import type { RegistrySetting } from '../../core/registry/endpoint';
 import { RegistryError } from '../../core/registry/errors';
@@ -150,7 +150,7 @@ async function pushWithProgress(
 
 /** The version's artifact with what its run folder tells (params, metrics, commit, data hashes). */
 async function modelInput(deps: PushDeps, row: ModelVersionRow): Promise<ModelPackInput> {
-  const path = isAbsolute(row.artifactPath) ? row.artifactPath : join(deps.workspaceRoot, row.artifactPath);
+  const path = await verifiedVersionFile(deps.workspaceRoot, row);
   let metadata: Partial<RunModelMetadata> = {};
   try {
     metadata = await readRunModelMetadata(join(runsRoot(deps.workspaceRoot), row.runId));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ModelRegistry } from '../../core/models/model-registry';
 import { isRunId } from '../../core/runs/run-id';
-import type { IndexStore } from '../../core/store/database';
+import { describeRecovery, type IndexStore } from '../../core/store/database';
 import { WorkspaceLayout } from '../../core/workspace/layout';
 import { Workspace, type RunsChange } from '../../core/workspace/workspace';
 
@@ -59,6 +59,11 @@ export class FolderService implements vscode.Disposable {
     const workspace = await this.workspace;
     const wasOpen = workspace.isOpen;
     const store = await workspace.index();
+    const recovery = wasOpen ? null : describeRecovery(store);
+    if (recovery) {
+      this.log.warn(`${this.name}: ${recovery}`);
+      void vscode.window.showWarningMessage(`Trackside: ${recovery}`);
+    }
     if (!wasOpen) {
       this.log.info(
         `Index of ${this.name} ready in ${(performance.now() - started).toFixed(0)} ms (${store.path}, ${store.driver.name}, SQLite ${store.driver.sqliteVersion})`,

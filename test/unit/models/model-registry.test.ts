@@ -8,6 +8,7 @@ import { ingestAll } from '../../../src/core/runs/ingest';
 import { reindex } from '../../../src/core/runs/reindex';
 import { IndexStore, indexPath } from '../../../src/core/store/database';
 import { modelRegistryOver } from '../../../src/core/workspace/workspace';
+import { verifiedVersionFile } from '../../../src/core/models/model-registry';
 import { TempWorkspace } from '../../fixtures/run-folder-builder';
 import { git, runCli } from '../runs/run-fixtures';
 
@@ -78,6 +79,31 @@ describe('model registry', () => {
         [1, 'run-1'],
       ],
     );
+  });
+
+  it('a push gets the registered bytes only: a file changed since, or a record naming another file, is refused', async () => {
+    const registry = modelRegistryOver(store, ws.root);
+    const version = await registry.register({ runId: ws.run(2).id, artifactPath: 'models/clf.pkl' });
+    const row = {
+      name: version.name,
+      version: version.version,
+      artifactPath: 'models/clf.pkl',
+      sha256: version.sha256,
+    };
+    assert.equal(await verifiedVersionFile(ws.root, row), join(ws.root, 'models', 'clf.pkl'));
+    // Retrained in place after registration: what is at the path is no longer v2.
+    writeFileSync(join(ws.root, 'models', 'clf.pkl'), 'weights v2, retrained');
+    await assert.rejects(
+      verifiedVersionFile(ws.root, row),
+      (error: unknown) =>
+        error instanceof ModelRegistryError &&
+        error.reason === 'artifact-changed' &&
+        /models\/clf\.pkl changed since it was registered .*register the new file as a new version/.test(error.message),
+    );
+    // A record from someone else's repository that names a file outside the workspace.
+    const crafted = { name: 'digits', version: 9, artifactPath: '/etc/passwd', sha256: 'c'.repeat(64) };
+    await assert.rejects(verifiedVersionFile(ws.root, crafted), /\/etc\/passwd changed since it was registered/);
+    await assert.rejects(verifiedVersionFile(ws.root, { ...crafted, sha256: null }), /registered without a sha256/);
   });
 
   it('refuses artifacts the run did not output, with the outputs it did log', async () => {

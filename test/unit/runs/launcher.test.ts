@@ -1,6 +1,6 @@
 import { eventually } from '../../fixtures/polling';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { launchRun } from '../../../src/core/runs/launcher';
@@ -259,6 +259,30 @@ describe('launchRun', () => {
     assert.equal(existsSync(result.runDir), false, 'the deleted run is not brought back');
     assert.match(terminal.text().out, /epoch 2 loss=0\.4/);
     assert.match(terminal.text().err, /was deleted while it ran \(its folder is gone\); nothing more is recorded/);
+  });
+
+  it('a script that logs after its run was deleted creates no new run in its place', async () => {
+    // The client inside a launched run must not start a run of its own when the launcher's folder is gone.
+    writeScript(
+      dir,
+      'deleted.py',
+      [
+        'import os, shutil, trackside as ts',
+        'ts.log_metric("loss", 0.5, step=0)',
+        'shutil.rmtree(os.environ["TRACKSIDE_RUN_DIR"])',
+        'ts.log_metric("loss", 0.4, step=1)',
+        'ts.log_params({"lr": 0.1})',
+      ].join('\n'),
+    );
+    const result = await launchRun({
+      command: [PYTHON, 'deleted.py'],
+      cwd: dir,
+      terminal: captureTerminal(),
+      forwardSignals: false,
+    });
+    assert.deepEqual([result.status, result.exitCode], ['finished', 0]);
+    const runs = join(dir, '.trackside', 'runs');
+    assert.deepEqual(existsSync(runs) ? readdirSync(runs) : [], [], 'no run folder appeared');
   });
 
   it('puts the run under the nearest .trackside above the working folder', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -62,6 +63,30 @@ describe('trackside ls / show / reindex / export', () => {
     const bad = await trackside(['ls', '--workspace', ws.root, '--status', 'done'], tmpdir());
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown status "done"/);
+  });
+
+  it('ls on a corrupt index moves it aside, rebuilds it from the run folders and says so once', async () => {
+    const other = new TempWorkspace();
+    try {
+      other.run(1, { experiment: 'mnist', name: 'kept' }).writeInfo().writeStatus().metrics(['loss'], 3);
+      const index = join(other.root, '.trackside', 'index.db');
+      writeFileSync(index, randomBytes(8192));
+      const { code, stdout, stderr } = await trackside(['ls', '--workspace', other.root], tmpdir());
+      assert.equal(code, 0, stderr);
+      assert.match(stdout, /mnist\s+kept\s+finished/);
+      const lines = stderr.trim().split('\n');
+      assert.equal(lines.length, 1, stderr);
+      assert.match(
+        lines[0] ?? '',
+        /index .*index\.db could not be read \(file is not a database\); it was moved to .*index\.db\.corrupt-/,
+      );
+      const moved = readdirSync(join(other.root, '.trackside')).filter((f) => f.startsWith('index.db.corrupt-'));
+      assert.equal(moved.length, 1, 'the unreadable file is kept, not deleted');
+      const again = await trackside(['ls', '--workspace', other.root], tmpdir());
+      assert.equal(again.stderr, '', 'the rebuilt index opens quietly');
+    } finally {
+      other.cleanup();
+    }
   });
 
   it('says how to start when there is no workspace', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -71,6 +71,21 @@ describe('index migrations', () => {
     assert.equal(db.pragma('user_version'), 0);
     assert.equal(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").pluck().get(), 0);
     db.close();
+    done();
+  });
+
+  it('moves a file that is not a database aside and opens a new index in its place', () => {
+    const { path, done } = tempDb();
+    writeFileSync(path, "not sqlite at all, but someone's notes\n".repeat(200));
+    const store = IndexStore.open(path);
+    assert.equal(store.db.pragma('user_version'), LATEST_SCHEMA_VERSION);
+    assert.ok(store.recoveredFrom, 'the store says it was rebuilt');
+    assert.match(store.recoveredFrom.problem, /not a database/);
+    assert.match(readFileSync(store.recoveredFrom.movedTo, 'utf8'), /someone's notes/);
+    store.close();
+    const reopened = IndexStore.open(path);
+    assert.equal(reopened.recoveredFrom, null);
+    reopened.close();
     done();
   });
 

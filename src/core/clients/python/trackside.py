@@ -953,8 +953,12 @@ def _create_own_run(experiment, name, params):
 
 def _attach_launched_run():
     run_dir = os.environ.get("TRACKSIDE_RUN_DIR")
-    if not run_dir or not os.path.isdir(run_dir):
+    if not run_dir:
         return None
+    if not os.path.isdir(run_dir):
+        # The user deleted the launcher's run while it trained: nothing more is recorded, and no new
+        # run folder takes its place.
+        return Run(None, None, os.getcwd(), owned=False)
     workspace = os.environ.get("TRACKSIDE_WORKSPACE") or _find_workspace(os.path.dirname(os.path.dirname(run_dir)))
     return Run(run_dir, os.environ.get("TRACKSIDE_RUN_ID") or os.path.basename(run_dir), workspace, owned=False)
 
