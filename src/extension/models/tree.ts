@@ -8,6 +8,7 @@ import {
 } from '../../core/store/models';
 import type { FolderService } from '../workspace/folder-service';
 import type { Folders } from '../workspace/folders';
+import { escapeMarkdown, codeSpan } from '../markdown-text';
 
 export type ModelsNode =
   /** A workspace folder, shown above its models in a multi-root workspace. */
@@ -180,11 +181,11 @@ function versionItem(root: string, row: ModelVersionRow): vscode.TreeItem {
   item.description = `${row.runName ?? row.runId} · ${new Date(row.createdAt).toLocaleString()}`;
   item.contextValue = row.aliases.length > 0 ? 'trackside.modelVersion.aliased' : 'trackside.modelVersion';
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escape(row.name)} v${row.version}**`);
-  if (row.aliases.length > 0) md.appendMarkdown(` · ${row.aliases.map((a) => `\`${escape(a)}\``).join(' ')}`);
-  md.appendMarkdown(`\n\n$(beaker) ${escape(row.runName ?? row.runId)} · \`${escape(row.artifactPath)}\``);
+  md.appendMarkdown(`**${escapeMarkdown(row.name)} v${row.version}**`);
+  if (row.aliases.length > 0) md.appendMarkdown(` · ${row.aliases.map((a) => codeSpan(a)).join(' ')}`);
+  md.appendMarkdown(`\n\n$(beaker) ${escapeMarkdown(row.runName ?? row.runId)} · ${codeSpan(row.artifactPath)}`);
   if (row.sha256) md.appendMarkdown(`\n\nsha256 \`${row.sha256}\``);
-  md.appendMarkdown(`\n\nregistered ${new Date(row.createdAt).toLocaleString()} by ${escape(row.actor)}`);
+  md.appendMarkdown(`\n\nregistered ${new Date(row.createdAt).toLocaleString()} by ${escapeMarkdown(row.actor)}`);
   item.tooltip = md;
   item.accessibilityInformation = {
     label: `${row.name} version ${row.version}${row.aliases.length ? `, aliases ${row.aliases.join(', ')}` : ''}`,
@@ -202,13 +203,9 @@ function pushItem(root: string, push: PushRecord): vscode.TreeItem {
   item.iconPath = new vscode.ThemeIcon('cloud-upload');
   item.contextValue = 'push';
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`$(cloud-upload) **${escape(target)}**\n\n\`${push.reference}\``);
-  md.appendMarkdown(`\n\npushed ${new Date(push.pushedAt).toLocaleString()} by ${escape(push.actor)}`);
+  md.appendMarkdown(`$(cloud-upload) **${escapeMarkdown(target)}**\n\n${codeSpan(push.reference)}`);
+  md.appendMarkdown(`\n\npushed ${new Date(push.pushedAt).toLocaleString()} by ${escapeMarkdown(push.actor)}`);
   item.tooltip = md;
   item.accessibilityInformation = { label: `pushed to ${target} @${shortDigest}` };
   return item;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -19,6 +19,7 @@ import type { FolderService } from '../workspace/folder-service';
 import type { Folders } from '../workspace/folders';
 import type { RunTreeExtension, SweepNode } from '../sweeps/sweep-groups';
 import type { RunListSettings } from './list-settings';
+import { escapeMarkdown } from '../markdown-text';
 
 export const PAGE_SIZE = 200;
 
@@ -248,36 +249,34 @@ function runItem(node: ExperimentsNode & { kind: 'run' }): vscode.TreeItem {
 function runTooltip(node: ExperimentsNode & { kind: 'run' }, params: ParamEntry[]): vscode.MarkdownString {
   const { run } = node;
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escape(run.name)}** · ${run.status}`);
+  md.appendMarkdown(`**${escapeMarkdown(run.name)}** · ${run.status}`);
   if (run.exitCode !== null && run.status !== 'finished') md.appendMarkdown(` (exit ${run.exitCode})`);
-  md.appendMarkdown(`\n\n${escape(run.experiment)} · ${new Date(run.createdAt).toLocaleString()}`);
+  md.appendMarkdown(`\n\n${escapeMarkdown(run.experiment)} · ${new Date(run.createdAt).toLocaleString()}`);
   if (run.startedAt && run.endedAt)
     md.appendMarkdown(` · ${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}`);
   if (run.gitCommit) {
     md.appendMarkdown(
-      `\n\n$(git-commit) \`${run.gitCommit.slice(0, 8)}\`${run.gitBranch ? ` on ${escape(run.gitBranch)}` : ''}${run.gitDirty ? ' + uncommitted changes' : ''}`,
+      `\n\n$(git-commit) \`${run.gitCommit.slice(0, 8)}\`${run.gitBranch ? ` on ${escapeMarkdown(run.gitBranch)}` : ''}${run.gitDirty ? ' + uncommitted changes' : ''}`,
     );
   }
-  if (run.message && run.status !== 'finished') md.appendMarkdown(`\n\n${escape(run.message)}`);
+  if (run.message && run.status !== 'finished') md.appendMarkdown(`\n\n${escapeMarkdown(run.message)}`);
   if (params.length > 0) {
     md.appendMarkdown('\n\n| param | value |\n|---|---|\n');
     for (const p of params)
-      md.appendMarkdown(`| ${escape(p.key)} | ${escape(p.number !== null ? String(p.number) : (p.text ?? ''))} |\n`);
+      md.appendMarkdown(
+        `| ${escapeMarkdown(p.key)} | ${escapeMarkdown(p.number !== null ? String(p.number) : (p.text ?? ''))} |\n`,
+      );
   }
   if (node.summaries.length > 0) {
     md.appendMarkdown('\n\n| metric | last | min | max |\n|---|---|---|---|\n');
     for (const s of node.summaries) {
       md.appendMarkdown(
-        `| ${escape(s.key)} | ${formatNumber(s.last)} | ${formatNumber(s.min)} | ${formatNumber(s.max)} |\n`,
+        `| ${escapeMarkdown(s.key)} | ${formatNumber(s.last)} | ${formatNumber(s.min)} | ${formatNumber(s.max)} |\n`,
       );
     }
   }
-  if (run.note) md.appendMarkdown(`\n\n---\n\n${escape(run.note)}`);
+  if (run.note) md.appendMarkdown(`\n\n---\n\n${escapeMarkdown(run.note)}`);
   if (run.malformedLines > 0)
     md.appendMarkdown(`\n\n$(warning) ${run.malformedLines} malformed event line(s) were skipped`);
   return md;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

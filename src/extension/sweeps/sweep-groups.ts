@@ -5,6 +5,7 @@ import type { SweepProgress } from '../../core/sweeps/progress';
 import { listSweepIds, readSweepRecord, SWEEP_TAG, type SweepRecord } from '../../core/sweeps/sweep-record';
 import type { FolderService } from '../workspace/folder-service';
 import { describeProgress, progressFromIndex } from './sweep-progress';
+import { escapeMarkdown, codeSpan } from '../markdown-text';
 
 /** A sweep's group in the Experiments view: its trial runs are listed under it, not beside it. */
 export interface SweepNode {
@@ -118,26 +119,24 @@ function sweepTooltip(node: SweepNode): vscode.MarkdownString {
   const p = node.progress;
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(
-    `**sweep ${escape(p.name)}** · ${p.metric.goal === 'min' ? 'minimise' : 'maximise'} \`${escape(p.metric.name)}\``,
+    `**sweep ${escapeMarkdown(p.name)}** · ${p.metric.goal === 'min' ? 'minimise' : 'maximise'} ${codeSpan(p.metric.name)}`,
   );
-  if (node.source) md.appendMarkdown(`\n\n${escape(vscode.workspace.asRelativePath(node.source))}`);
+  if (node.source) md.appendMarkdown(`\n\n${escapeMarkdown(vscode.workspace.asRelativePath(node.source))}`);
   const keys = Object.keys(p.trials[0]?.params ?? {});
-  md.appendMarkdown(`\n\n| trial | ${keys.map(escape).join(' | ')} | status | ${escape(p.metric.name)} |\n`);
+  md.appendMarkdown(
+    `\n\n| trial | ${keys.map(escapeMarkdown).join(' | ')} | status | ${escapeMarkdown(p.metric.name)} |\n`,
+  );
   md.appendMarkdown(`|---|${keys.map(() => '---|').join('')}---|---|\n`);
   for (const t of p.trials) {
     const star = p.best?.index === t.index ? ' ★' : '';
     const status = t.status ?? (t.error ? 'not submitted' : '–');
     const value = t.value === null ? '–' : formatNumber(t.value);
     md.appendMarkdown(
-      `| ${t.index + 1}${star} | ${keys.map((k) => escape(String(t.params[k]))).join(' | ')} | ${status} | ${value} |\n`,
+      `| ${t.index + 1}${star} | ${keys.map((k) => escapeMarkdown(String(t.params[k]))).join(' | ')} | ${status} | ${value} |\n`,
     );
   }
   const refused = p.trials.find((t) => t.error);
   if (refused?.error)
-    md.appendMarkdown(`\n\n$(error) Slurm refused trial ${refused.index + 1}: ${escape(refused.error)}`);
+    md.appendMarkdown(`\n\n$(error) Slurm refused trial ${refused.index + 1}: ${escapeMarkdown(refused.error)}`);
   return md;
-}
-
-function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -62,7 +62,7 @@ export async function paletteCommand(page: Page, title: string): Promise<void> {
 export async function rowTooltip(page: Page, row: Locator, text: string | RegExp): Promise<Locator> {
   const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: text }).filter({ visible: true });
   for (let attempt = 0; attempt < 6 && !(await hover.first().isVisible()); attempt++) {
-    await page.mouse.move(700, 700);
+    await awayFromHovers(page);
     await row.locator('.label-name').hover();
     await hover
       .first()
@@ -71,6 +71,20 @@ export async function rowTooltip(page: Page, row: Locator, text: string | RegExp
   }
   await hover.first().waitFor({ timeout: stepTimeout });
   return hover.first();
+}
+
+/**
+ * Moves the pointer off the views, so a row's tooltip (drawn over the rows below it) goes away
+ * before another row is clicked, as it does when a user's pointer moves on.
+ */
+async function awayFromHovers(page: Page): Promise<void> {
+  await page.mouse.move(700, 700);
+  await page
+    .locator('.monaco-hover, .workbench-hover')
+    .filter({ visible: true })
+    .first()
+    .waitFor({ state: 'hidden', timeout: 3000 })
+    .catch(() => undefined);
 }
 
 /**
@@ -88,6 +102,7 @@ export async function contextMenu(page: Page, row: Locator, action: string, open
     // An earlier attempt may have worked after all, only slowly.
     if (attempt > 0 && opens && (await opens.isVisible())) return;
     await page.keyboard.press('Escape');
+    await awayFromHovers(page);
     await row.click({ button: 'right' });
     try {
       await item.waitFor({ timeout: 5000 });
