@@ -3,11 +3,14 @@ import { dirname, join } from 'node:path';
 import { TRACKSIDE_DIR } from '../runs/protocol';
 import { openSqlite } from './drivers';
 import { IndexError, SqliteDriverError } from './errors';
+import { processesHolding } from './lock-holders';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
 import type { PreparedQuery, SqliteDatabase, SqliteDriverInfo, TransactionBehavior } from './sqlite';
 import { prepareStatements, type Statements } from './statements';
 
 export const INDEX_FILE = 'index.db';
+/** How long a connection waits for another's write to end before it gives up. */
+const BUSY_TIMEOUT_MS = 5000;
 
 export function indexPath(workspaceRoot: string): string {
   return join(workspaceRoot, TRACKSIDE_DIR, INDEX_FILE);
@@ -43,6 +46,7 @@ export class IndexStore {
     try {
       return IndexStore.openFile(path);
     } catch (error) {
+      if (isLockTimeout(error)) throw lockedError(path);
       if (path === ':memory:' || !isCorruption(error)) throw error;
       const movedTo = moveAside(path);
       const store = IndexStore.openFile(path);
@@ -55,7 +59,7 @@ export class IndexStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     let db: SqliteDatabase;
     try {
-      db = openSqlite(path, 5000);
+      db = openSqlite(path, BUSY_TIMEOUT_MS);
     } catch (error) {
       if (error instanceof SqliteDriverError || isCorruption(error)) throw error;
       throw new IndexError(path, 'unopenable', `cannot open the index ${path}: ${(error as Error).message}`);
@@ -99,7 +103,11 @@ export class IndexStore {
 
   /** Runs `fn` in one transaction (see {@link SqliteDatabase.transaction}). */
   transaction<T>(fn: () => T, behavior: TransactionBehavior = 'deferred'): T {
-    return this.db.transaction(fn, behavior);
+    try {
+      return this.db.transaction(fn, behavior);
+    } catch (error) {
+      throw isLockTimeout(error) ? lockedError(this.path) : error;
+    }
   }
 
   close(): void {
@@ -109,10 +117,29 @@ export class IndexStore {
 
 function configure(db: SqliteDatabase): void {
   db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // NORMAL under WAL never corrupts; a power cut may lose the last commits, which ingest redoes from the files.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+}
+
+/** SQLITE_BUSY (5) and SQLITE_LOCKED (6): the busy timeout ran out while another connection wrote. */
+function isLockTimeout(error: unknown): boolean {
+  const { errcode, code } = (error ?? {}) as { errcode?: unknown; code?: unknown };
+  return errcode === 5 || errcode === 6 || code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+function lockedError(path: string): IndexError {
+  const holders = processesHolding(path);
+  const who =
+    holders.length > 0
+      ? holders.map((h) => `pid ${h.pid}: ${h.command}`).join('; ')
+      : 'another process (an editor window, or a `trackside` command)';
+  return new IndexError(
+    path,
+    'locked',
+    `the index ${path} stayed locked for ${BUSY_TIMEOUT_MS / 1000} s by ${who}; wait for it to finish (or stop it) and try again`,
+  );
 }
 
 /** SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), as node:sqlite (errcode) and better-sqlite3 (code) report them. */

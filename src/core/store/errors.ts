@@ -3,7 +3,7 @@ import { UserError } from '../user-error';
 export class IndexError extends UserError {
   constructor(
     readonly path: string,
-    readonly reason: 'newer-schema' | 'unopenable' | 'no-workspace',
+    readonly reason: 'newer-schema' | 'unopenable' | 'no-workspace' | 'locked',
     detail: string,
   ) {
     super(detail);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +85,30 @@ describe('trackside ls / show / reindex / export', () => {
       const again = await trackside(['ls', '--workspace', other.root], tmpdir());
       assert.equal(again.stderr, '', 'the rebuilt index opens quietly');
     } finally {
+      other.cleanup();
+    }
+  });
+
+  it('a command that finds the index locked too long names the process that holds it', async () => {
+    const other = new TempWorkspace();
+    const holder = spawn(process.execPath, ['--import', TSX, join(__dirname, 'lock-child.ts'), other.root, '30'], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      other.run(1).writeInfo().writeStatus();
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      const { code, stderr } = await trackside(['ls', '--workspace', other.root], tmpdir());
+      assert.equal(code, 1);
+      assert.match(
+        stderr,
+        new RegExp(
+          `^trackside: the index .*index\\.db stayed locked for 5 s by pid ${holder.pid}: .*lock-child\\.ts.*; wait for it`,
+        ),
+      );
+      assert.doesNotMatch(stderr, /unexpected error|at .*\.ts:\d+/, 'one line, no stack');
+    } finally {
+      holder.kill();
       other.cleanup();
     }
   });

@@ -134,9 +134,21 @@ def parse_model_ref(ref):
     return registry, repository, digest
 
 
+class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
+    """Follows a registry's redirects (blob storage, a CDN) without taking its Authorization along."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        follow = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if follow is not None and urllib.parse.urlsplit(newurl).netloc != urllib.parse.urlsplit(req.full_url).netloc:
+            follow.remove_header("Authorization")
+        return follow
+
+
 class RegistryReader:
     def __init__(self, registry, repository, plain_http, username, password, ca_file):
         scheme = "http" if plain_http else "https"
+        self.registry = registry
+        self.plain_http = plain_http
         self.base = "%s://%s/v2/%s" % (scheme, registry, repository)
         self.repository = repository
         self.username = username
@@ -145,6 +157,16 @@ class RegistryReader:
         self.context = None
         if not plain_http:
             self.context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
+        handlers = [_CredentialsStayHome()]
+        if self.context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=self.context))
+        self.opener = urllib.request.build_opener(*handlers)
+
+    def _may_send_credentials(self, url):
+        """Over https to any host (a registry's token service often lives elsewhere); over plain http only
+        to the registry itself, when it was configured as a plain-http registry."""
+        parts = urllib.parse.urlsplit(url)
+        return parts.scheme == "https" or (parts.scheme == "http" and self.plain_http and parts.netloc == self.registry)
 
     def _basic(self):
         raw = ("%s:%s" % (self.username, self.password)).encode("utf-8")
@@ -156,8 +178,7 @@ class RegistryReader:
             headers["Authorization"] = "Bearer " + self.token
         elif self.username:
             headers["Authorization"] = self._basic()
-        request = urllib.request.Request(url, headers=headers)
-        return urllib.request.urlopen(request, timeout=60, context=self.context)
+        return self.opener.open(urllib.request.Request(url, headers=headers), timeout=60)
 
     def _fetch_token(self, challenge):
         params = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
@@ -168,8 +189,13 @@ class RegistryReader:
         url = realm + ("&" if "?" in realm else "?") + urllib.parse.urlencode(params)
         headers = {"User-Agent": "trackside-serve/" + RUNTIME_VERSION}
         if self.username:
+            if not self._may_send_credentials(realm):
+                raise ServeError(EXIT_PULL_FAILED, (
+                    "the registry %s sends its token requests to %s, plain http on another host: the registry "
+                    "credentials are not sent there. Serve the token service over https (or from the registry's "
+                    "own host), or deploy from a registry that needs no credentials") % (self.registry, realm))
             headers["Authorization"] = self._basic()
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60, context=self.context) as r:
+        with self.opener.open(urllib.request.Request(url, headers=headers), timeout=60) as r:
             body = json.loads(r.read().decode("utf-8"))
         self.token = body.get("token") or body.get("access_token")
         if not self.token:
