@@ -1,6 +1,6 @@
 import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,3 +78,65 @@ suite.test(
     assert.deepEqual(runs, [runId], 'no new run folder');
   },
 );
+
+suite.test('in Restricted Mode a recorded Slurm job is listed but squeue and sacct are never run', async (session) => {
+  const { workbench, page } = session;
+  // A run someone submitted to a cluster, still waiting there as far as its folder knows.
+  const runId = writeFinishedRun(workspace.path, {
+    experiment: 'train_slow',
+    name: 'queued-on-cluster',
+    script: slowScript,
+    metrics: {},
+  });
+  const runDir = join(workspace.path, '.trackside', 'runs', runId);
+  const now = new Date().toISOString();
+  writeFileSync(
+    join(runDir, 'status.json'),
+    JSON.stringify({
+      version: 1,
+      status: 'pending',
+      pid: null,
+      exitCode: null,
+      signal: null,
+      startedAt: now,
+      endedAt: null,
+      message: null,
+    }),
+  );
+  writeFileSync(
+    join(runDir, 'slurm.json'),
+    JSON.stringify({
+      version: 1,
+      jobId: '4242',
+      target: 'cluster',
+      submittedAt: now,
+      state: 'PENDING',
+      reason: 'Priority',
+      node: null,
+      exitCode: null,
+      signal: null,
+      outputFile: null,
+      gpus: null,
+      updatedAt: now,
+    }),
+  );
+  // After a reload the extension looks for unfinished Slurm jobs to follow.
+  await workbench.runCommand('Developer: Reload Window');
+  await page.locator('.monaco-workbench').waitFor({ timeout: stepTimeout });
+  const view = await workbench.openView('Trackside', 'Experiments');
+  await view.locator('.monaco-list-row', { hasText: 'queued-on-cluster' }).waitFor({ timeout: stepTimeout });
+  // The scan for jobs runs as the compute views start.
+  await sleep(5000);
+  // The extension's log says when it follows jobs: squeue and sacct would then be polled.
+  const followed = extensionLogLines(session.server.userDataDir).filter((line) => /Following \d+ Slurm job/.test(line));
+  assert.deepEqual(followed, [], 'no Slurm job is followed in Restricted Mode');
+});
+
+/** Every line the Trackside log channel wrote in this session's windows. */
+function extensionLogLines(userDataDir: string): string[] {
+  const logs = join(userDataDir, 'logs');
+  if (!existsSync(logs)) return [];
+  return (readdirSync(logs, { recursive: true }) as string[])
+    .filter((path) => path.endsWith(join('trackside.trackside', 'Trackside.log')))
+    .flatMap((path) => readFileSync(join(logs, path), 'utf8').split('\n'));
+}

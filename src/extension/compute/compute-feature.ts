@@ -52,6 +52,11 @@ export function registerComputeFeature(
   const start = (folder: FolderService): FolderCompute => {
     const queue = new QueueService(folder.root, cliPath, settings, log);
     const slurm = new SlurmService(folder.root, log);
+    // Jobs are followed once there are runs, and (squeue, sacct) only in a trusted workspace.
+    const followSlurm = (): void => {
+      if (folder.hasRuns())
+        void slurm.start().catch((error: unknown) => log.warn(`Slurm: ${(error as Error).message}`));
+    };
     const groups = new SweepGroups(folder);
     const compute: FolderCompute = {
       folder,
@@ -66,14 +71,13 @@ export function registerComputeFeature(
           queue.startIfWorkspaceHasRuns();
           if (change.kind === 'updated') void slurm.noticeRuns(change.runIds);
         }),
+        vscode.workspace.onDidGrantWorkspaceTrust(followSlurm),
         queue.onDidChange(() => tree.scheduleRefresh()),
         slurm.onDidChange(() => tree.scheduleRefresh()),
       ],
     };
     queue.startIfWorkspaceHasRuns();
-    if (folder.hasRuns()) {
-      void slurm.start().catch((error: unknown) => log.warn(`Slurm: ${(error as Error).message}`));
-    }
+    followSlurm();
     return compute;
   };
   const stop = async (compute: FolderCompute): Promise<void> => {

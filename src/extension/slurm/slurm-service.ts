@@ -34,9 +34,13 @@ export class SlurmService implements vscode.Disposable {
     });
   }
 
-  /** Finds the workspace's unfinished Slurm runs (e.g. after a reload) and starts following them. */
+  /**
+   * Finds the workspace's unfinished Slurm runs (e.g. after a reload) and starts following them
+   * (in a trusted workspace only).
+   */
   async start(): Promise<void> {
-    if (this.started) return;
+    // squeue and sacct are not run for an untrusted folder; following starts once it is trusted.
+    if (this.started || !vscode.workspace.isTrusted) return;
     this.started = true;
     this.monitor.start();
     const count = await this.monitor.scan(this.workspaceRoot);

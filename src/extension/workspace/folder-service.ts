@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { workspaceActor } from '../../core/models/actor';
 import type { ModelRegistry } from '../../core/models/model-registry';
 import { isRunId } from '../../core/runs/run-id';
 import { describeRecovery, type IndexStore } from '../../core/store/database';
@@ -74,7 +75,9 @@ export class FolderService implements vscode.Disposable {
 
   /** The folder's model registry: what it writes reaches the index and the Models view at once. */
   async modelRegistry(): Promise<ModelRegistry> {
-    return (await this.workspace).modelRegistry();
+    return (await this.workspace).modelRegistry(() =>
+      workspaceActor(this.root, { askGit: vscode.workspace.isTrusted }),
+    );
   }
 
   /** Re-reads these runs' folders now (after a rename or a delete this window just wrote). */
