@@ -1,15 +1,16 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { writeJsonAtomic } from '../runs/atomic-write';
-import { TRACKSIDE_DIR } from '../runs/protocol';
+import { RUNS_DIR, TRACKSIDE_DIR } from '../runs/protocol';
+import { isRunId } from '../runs/run-id';
 import { withFileLock } from './file-lock';
 import { UserError } from '../user-error';
 
 export const QueueItemSchema = z.object({
   /** The run id: the queued run's folder exists from the moment it is queued. */
-  id: z.string().min(1),
+  id: z.string().refine(isRunId, 'a queued run id is a run folder name'),
   runDir: z.string(),
   command: z.array(z.string()).min(1),
   cwd: z.string(),
@@ -20,7 +21,8 @@ export const QueueItemSchema = z.object({
   enqueuedAt: z.string(),
   /** `running` once the launcher process was started for it. */
   state: z.enum(['queued', 'running']),
-  pid: z.number().int().nullable(),
+  /** The launcher's pid (never 0, 1 or negative: those would name a process group or init). */
+  pid: z.number().int().gt(1).nullable(),
   host: z.string().nullable(),
   startedAt: z.string().nullable(),
 });
@@ -57,6 +59,10 @@ export class QueueStore {
     this.lockPath = join(workspaceRoot, TRACKSIDE_DIR, 'queue.lock');
   }
 
+  private get runsDir(): string {
+    return join(resolve(this.workspaceRoot), TRACKSIDE_DIR, RUNS_DIR);
+  }
+
   async read(): Promise<QueueFile> {
     let text: string;
     try {
@@ -72,7 +78,17 @@ export class QueueStore {
       throw new QueueFileError(this.path, (error as Error).message);
     }
     const parsed = QueueFileSchema.safeParse(data);
-    if (!parsed.success) throw new QueueFileError(this.path, parsed.error.issues[0]?.message ?? 'invalid');
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new QueueFileError(this.path, issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid');
+    }
+    // The runner writes status.json into runDir: it must be the item's own folder under .trackside/runs.
+    const stray = parsed.data.items.find((item) => resolve(item.runDir) !== join(this.runsDir, item.id));
+    if (stray)
+      throw new QueueFileError(
+        this.path,
+        `run ${stray.id} names ${stray.runDir}, not its folder ${join(this.runsDir, stray.id)}`,
+      );
     return parsed.data;
   }
 
