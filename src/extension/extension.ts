@@ -20,6 +20,7 @@ import { RunListSettings } from './sidebar/list-settings';
 import { ExperimentsTreeProvider, type ExperimentsNode } from './sidebar/tree';
 import { RunStatusReporter } from './status/run-status';
 import { Folders } from './workspace/folders';
+import { registerPythonClient } from './runs/python-client';
 
 /**
  * The composition root: builds every service once, hands each what it needs, and owns their
@@ -58,6 +59,7 @@ class Trackside implements vscode.Disposable {
       registerLineageFeature(services, models),
       registerDeployFeature(services),
       registerRegistryFeature(services),
+      registerPythonClient(this.context, services),
     );
 
     const listSettings = new RunListSettings(this.context.workspaceState);

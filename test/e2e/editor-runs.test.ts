@@ -463,6 +463,32 @@ suite.test('the demo digits script runs from its CodeLens and lists its validati
   await workbench.screenshot('editor-runs--demo-digits');
 });
 
+suite.test(
+  'python3 train_digits.py typed in a new terminal records a run: the terminal knows the client',
+  async (session) => {
+    const { workbench, page } = session;
+    const view = await experimentsView(workbench);
+    const before = readdirSync(join(workspace.path, '.trackside', 'runs'));
+    await workbench.runCommand('Terminal: Create New Terminal');
+    const terminal = page.locator('.terminal-wrapper.active .xterm').first();
+    await terminal.waitFor({ timeout: stepTimeout });
+    await terminal.click();
+    // Not through Trackside at all: the script's own `import trackside` finds the client on PYTHONPATH.
+    await page.keyboard.type(`${PYTHON} train_digits.py --max-iter 200; echo "exit=$?"`);
+    await page.keyboard.press('Enter');
+    await page.locator('.xterm-rows', { hasText: /exit=0/ }).waitFor({ timeout: 90_000 });
+    assert.equal(await page.locator('.xterm-rows', { hasText: 'ModuleNotFoundError' }).count(), 0);
+    const id = await eventually(
+      'the terminal run folder',
+      async () => readdirSync(join(workspace.path, '.trackside', 'runs')).find((d) => !before.includes(d)) ?? null,
+    );
+    const info = JSON.parse(readFileSync(join(runDir(id), 'run.json'), 'utf8')) as { name: string; script: string };
+    assert.match(info.script, /train_digits\.py$/);
+    await waitForRunLabel(view, new RegExp(`^${info.name}, finished, val_acc 0\\.9`), 30_000);
+    await workbench.screenshot('editor-runs--terminal-run');
+  },
+);
+
 function runDir(id: string): string {
   return join(workspace.path, '.trackside', 'runs', id);
 }
