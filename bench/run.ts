@@ -11,6 +11,7 @@ import { benchIndexDrivers } from './index-drivers';
 import { benchPush } from './push';
 import { benchLineage } from './lineage';
 import { benchRuntimeOverhead } from './runtime-overhead';
+import { benchSystemMetrics } from './system-metrics';
 import type { BenchResult } from './result';
 
 interface BenchModule {
@@ -22,6 +23,7 @@ async function modules(): Promise<BenchModule[]> {
   const list: BenchModule[] = [
     { name: 'ingest and compare payload, per SQLite driver', run: benchIndexDrivers },
     { name: 'downsampling', run: benchDownsample },
+    { name: 'system metrics sampler', run: benchSystemMetrics },
     // Before the benchmarks that drive code-server and Chromium, whose processes may still be
     // winding down after them: the push is measured against curl in wall time.
     { name: 'push', run: benchPush },

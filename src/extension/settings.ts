@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
+import { SYSTEM_METRICS_INTERVAL_ENV } from '../core/runs/system-metrics';
 import { SlurmError } from '../core/slurm/errors';
 import { parseComputeTargets, type ComputeTargets } from '../core/slurm/target';
 import { readTargetsSetting, type TargetsSettingReading } from './deploy/targets-setting';
@@ -11,6 +12,7 @@ export const SETTING_KEYS = [
   'inlineCharts.enabled',
   'notifications.runEnded',
   'queue.concurrency',
+  'systemMetrics.intervalSeconds',
   'monitoring.errorRateAlert',
   'monitoring.driftAlertShare',
   'monitoring.driftCheckSeconds',
@@ -70,6 +72,16 @@ export class Settings {
       driftCheckSeconds: this.read('monitoring.driftCheckSeconds', z.number().int().min(0)),
       predictionLogSampleRate: this.read('monitoring.predictionLogSampleRate', z.number().min(0).max(1)),
     };
+  }
+
+  /** Seconds between the launcher's system-metric samples; 0 turns them off. */
+  get systemMetricsIntervalSeconds(): number {
+    return this.read('systemMetrics.intervalSeconds', z.number().min(0));
+  }
+
+  /** The environment that carries these settings to the launcher (`trackside run`). */
+  launcherEnvironment(): Record<string, string> {
+    return { [SYSTEM_METRICS_INTERVAL_ENV]: String(this.systemMetricsIntervalSeconds) };
   }
 
   /** How many queued runs may run at once (a whole number, at least 1). */

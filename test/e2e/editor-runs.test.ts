@@ -24,6 +24,8 @@ const suite = workbenchSuite('editor-runs', () => ({
   workspace: workspace.path,
   settings: {
     'trackside.python.interpreter': PYTHON,
+    // Several samples of CPU and memory in a run of a few seconds.
+    'trackside.systemMetrics.intervalSeconds': 1,
     // The DOM renderer keeps the terminal's text in the page, where a test can read it.
     'terminal.integrated.gpuAcceleration': 'off',
   },
@@ -234,6 +236,26 @@ suite.test(
   },
   { compat: true },
 );
+
+suite.test('the finished run’s view charts its CPU and memory in a System section of their own', async (session) => {
+  const { workbench } = session;
+  await workbench.runCommand('Trackside: Show Latest Run Metrics');
+  const view = workbench.webviewFrame();
+  await view.getByRole('heading', { name: runs.first! }).waitFor({ timeout: stepTimeout });
+  const metrics = await view.locator('trackside-run-view section[aria-label="Metrics"]').innerText();
+  assert.match(metrics, /loss/);
+  assert.doesNotMatch(metrics, /sys\//, 'the model’s metrics table holds no system metric');
+  const system = await view.locator('trackside-run-view .sections section[aria-label="System"]').innerText();
+  assert.match(system, /sys\/cpu_percent/);
+  assert.match(system, /sys\/rss_mb/);
+  // Charted below the model's metrics, each under its own name, without being ticked first.
+  const charts = view.locator('trackside-charts-panel section[aria-label="System charts"] trackside-metric-chart');
+  await charts.first().waitFor({ timeout: stepTimeout });
+  const keys = await charts.evaluateAll((elements) => elements.map((e) => (e as HTMLElement & { key: string }).key));
+  assert.deepEqual(keys.sort(), ['sys/cpu_percent', 'sys/rss_mb']);
+  await workbench.screenshot('editor-runs--system-metrics');
+  await workbench.runCommand('View: Close Editor');
+});
 
 suite.test(
   'while a rerun trains, the sparkline beside log_metric updates; the hover charts the runs',

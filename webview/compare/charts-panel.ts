@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { isSystemMetric } from '../../src/core/metrics/system-keys';
 import type { XAxis } from '../../src/core/store/metric-series';
 import type { CompareViewState } from '../../src/protocol/compare';
 import type { AppContext } from './app-context';
@@ -45,6 +46,14 @@ export class ChartsPanel extends LitElement {
     .muted {
       color: var(--vscode-descriptionForeground);
     }
+    .system h3 {
+      font-size: 1em;
+      font-weight: 600;
+      margin: 16px 0 8px;
+    }
+    .system h3 .muted {
+      font-weight: normal;
+    }
   `;
 
   declare ctx: AppContext;
@@ -60,14 +69,20 @@ export class ChartsPanel extends LitElement {
     this.ctx.update({ chart: { ...this.ctx.state.chart, ...patch } });
   }
 
+  /** What the user ticked; until then the first model metrics and every system metric. */
   private shownKeys(): string[] {
     const chosen = this.ctx.state.chart.keys.filter((k) => this.keys.includes(k));
-    return chosen.length > 0 ? chosen : this.keys.slice(0, DEFAULT_CHART_COUNT);
+    if (chosen.length > 0) return chosen;
+    const model = this.keys.filter((k) => !isSystemMetric(k)).slice(0, DEFAULT_CHART_COUNT);
+    return [...model, ...this.keys.filter(isSystemMetric)];
   }
 
   override render() {
     const { chart } = this.ctx.state;
     const shown = this.shownKeys();
+    const modelKeys = this.keys.filter((k) => !isSystemMetric(k));
+    const systemKeys = this.keys.filter(isSystemMetric);
+    const shownSystem = shown.filter(isSystemMetric);
     const settings: ChartSettings = {
       axis: chart.axis,
       smoothing: chart.smoothing,
@@ -128,29 +143,50 @@ export class ChartsPanel extends LitElement {
         }
         <span class="muted">${this.ctx.chartNote}</span>
       </div>
-      <div class="keys" role="group" aria-label="Metrics to chart">
-        ${this.keys.map(
-          (k) =>
-            html`<vscode-checkbox
-              label=${k}
-              .checked=${shown.includes(k)}
-              @change=${(e: Event) => this.toggleKey(k, (e.target as HTMLInputElement).checked)}
-            ></vscode-checkbox>`,
-        )}
-      </div>
-      <div class="grid">
-        ${shown.map(
-          (key) =>
-            html`<trackside-metric-chart
-              .key=${key}
-              .runs=${this.ctx.chartRuns}
-              .settings=${settings}
-              .broker=${this.ctx.broker}
-              .send=${this.ctx.send}
-            ></trackside-metric-chart>`,
-        )}
-      </div>
+      ${this.renderKeys('Metrics to chart', modelKeys, shown)}
+      ${this.renderKeys('System metrics to chart', systemKeys, shown)}
+      ${this.renderGrid(
+        shown.filter((k) => !isSystemMetric(k)),
+        settings,
+      )}
+      ${
+        shownSystem.length > 0
+          ? html`<section class="system" aria-label="System charts">
+              <h3>System <span class="muted">(CPU and memory of the run's processes, GPUs it may use)</span></h3>
+              ${this.renderGrid(shownSystem, settings)}
+            </section>`
+          : nothing
+      }
     `;
+  }
+
+  private renderKeys(label: string, keys: string[], shown: string[]) {
+    if (keys.length === 0) return nothing;
+    return html`<div class="keys" role="group" aria-label=${label}>
+      ${keys.map(
+        (k) =>
+          html`<vscode-checkbox
+            label=${k}
+            .checked=${shown.includes(k)}
+            @change=${(e: Event) => this.toggleKey(k, (e.target as HTMLInputElement).checked)}
+          ></vscode-checkbox>`,
+      )}
+    </div>`;
+  }
+
+  private renderGrid(keys: string[], settings: ChartSettings) {
+    return html`<div class="grid">
+      ${keys.map(
+        (key) =>
+          html`<trackside-metric-chart
+            .key=${key}
+            .runs=${this.ctx.chartRuns}
+            .settings=${settings}
+            .broker=${this.ctx.broker}
+            .send=${this.ctx.send}
+          ></trackside-metric-chart>`,
+      )}
+    </div>`;
   }
 
   private toggleKey(key: string, checked: boolean): void {

@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { formatBytes, formatDuration, formatNumber } from '../../src/core/format/numbers';
+import { isSystemMetric } from '../../src/core/metrics/system-keys';
 import type { RunDetailView } from '../../src/protocol/compare';
 import type { AppContext } from './app-context';
 import './charts-panel';
@@ -157,6 +158,8 @@ export class RunView extends LitElement {
 
   override render() {
     const run = this.run;
+    const modelSummaries = run.summaries.filter((s) => !isSystemMetric(s.key));
+    const systemSummaries = run.summaries.filter((s) => isSystemMetric(s.key));
     const started = run.startedAt ?? run.createdAt;
     const duration = run.endedAt ? Date.parse(run.endedAt) - Date.parse(started) : null;
     return html`
@@ -170,7 +173,7 @@ export class RunView extends LitElement {
           }${run.exitCode !== null ? ` · exit ${run.exitCode}` : ''}</span
         >
       </header>
-      ${run.message ? html`<p class="error">${run.message}</p>` : nothing}
+      ${run.message && run.status !== 'finished' ? html`<p class="error">${run.message}</p>` : nothing}
       ${
         run.malformedLines > 0
           ? html`<p class="warning" role="status">
@@ -223,29 +226,19 @@ export class RunView extends LitElement {
         <section aria-label="Metrics">
           <h2>Metrics</h2>
           ${
-            run.summaries.length === 0
+            modelSummaries.length === 0
               ? html`<span class="muted">No metrics logged.</span>`
-              : html`<table>
-                  <tr>
-                    <th>metric</th>
-                    <th class="num">last</th>
-                    <th class="num">min</th>
-                    <th class="num">max</th>
-                    <th class="num">points</th>
-                  </tr>
-                  ${run.summaries.map(
-                    (s) =>
-                      html`<tr>
-                        <td>${s.key}</td>
-                        <td class="num">${formatNumber(s.last)}</td>
-                        <td class="num">${formatNumber(s.min)}</td>
-                        <td class="num">${formatNumber(s.max)}</td>
-                        <td class="num">${s.count}</td>
-                      </tr>`,
-                  )}
-                </table>`
+              : summaryTable('metric', modelSummaries)
           }
         </section>
+        ${
+          systemSummaries.length > 0
+            ? html`<section aria-label="System">
+                <h2>System</h2>
+                ${summaryTable('sampled', systemSummaries)}
+              </section>`
+            : nothing
+        }
         ${this.renderAnnotations()}
         <section aria-label="Code">
           <h2>Code</h2>
@@ -408,3 +401,26 @@ export class RunView extends LitElement {
 }
 
 customElements.define('trackside-run-view', RunView);
+
+/** last / min / max / points of each metric, as the run view lists them. */
+function summaryTable(heading: string, summaries: RunDetailView['summaries']) {
+  return html`<table>
+    <tr>
+      <th>${heading}</th>
+      <th class="num">last</th>
+      <th class="num">min</th>
+      <th class="num">max</th>
+      <th class="num">points</th>
+    </tr>
+    ${summaries.map(
+      (s) =>
+        html`<tr>
+          <td>${s.key}</td>
+          <td class="num">${formatNumber(s.last)}</td>
+          <td class="num">${formatNumber(s.min)}</td>
+          <td class="num">${formatNumber(s.max)}</td>
+          <td class="num">${s.count}</td>
+        </tr>`,
+    )}
+  </table>`;
+}

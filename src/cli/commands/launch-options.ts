@@ -6,6 +6,7 @@ import type { ParamValue } from '../../core/runs/protocol';
 import { findWorkspaceRoot } from '../../core/runs/workspace';
 import { requirePlainText } from '../../core/shell/quoting';
 import { CliError } from '../errors';
+import { SYSTEM_METRICS_INTERVAL_ENV } from '../../core/runs/system-metrics';
 
 /** Options shared by the commands that start runs later (queue add, submit): parsed like `trackside run`'s. */
 export interface DeferredRunOptions {
@@ -121,9 +122,6 @@ function folder(flag: string, value: string): string {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`${flag}: no such folder ${dir}`, 2);
   return dir;
 }
-
-/** Seconds between samples of a run's CPU, memory and GPU use; `0` turns sampling off. */
-export const SYSTEM_METRICS_INTERVAL_ENV = 'TRACKSIDE_SYSTEM_METRICS_INTERVAL';
 
 /**
  * The launcher's system-metrics interval in milliseconds from TRACKSIDE_SYSTEM_METRICS_INTERVAL

@@ -1,7 +1,9 @@
+import { isSystemMetric } from './system-keys';
+
 /**
  * The metric a run list shows beside each run when the user has not chosen one for the
  * experiment: validation metrics first (what people select models by), then training loss and
- * accuracy, then whatever comes first alphabetically.
+ * accuracy, then whatever comes first alphabetically; never a system metric (`sys/…`).
  */
 const PREFERENCE = [
   /^val(idation)?[_/.-]?acc/i,
@@ -14,9 +16,10 @@ const PREFERENCE = [
 ];
 
 export function defaultPrimaryMetric(keys: readonly string[]): string | undefined {
+  const candidates = keys.filter((k) => !isSystemMetric(k));
   for (const pattern of PREFERENCE) {
-    const match = keys.filter((k) => pattern.test(k)).sort()[0];
+    const match = candidates.filter((k) => pattern.test(k)).sort()[0];
     if (match) return match;
   }
-  return [...keys].sort()[0];
+  return [...candidates].sort()[0];
 }

@@ -14,7 +14,8 @@ export interface QueueRunnerOptions {
   cliPath: string;
   /** The Node executable that runs the CLI (from an Electron host: its binary with ELECTRON_RUN_AS_NODE=1 in env). */
   nodePath?: string;
-  env?: NodeJS.ProcessEnv;
+  /** The launchers' environment, or a function asked at each launch (settings may change meanwhile). */
+  env?: NodeJS.ProcessEnv | (() => NodeJS.ProcessEnv);
   /** How many queued runs may run at once (setting, default 1). */
   concurrency?: number;
   pollIntervalMs?: number;
@@ -219,7 +220,7 @@ export class QueueRunner {
     const args = [this.options.cliPath, 'run', '--run-id', item.id, ...item.launcherArgs, '--', ...item.command];
     const child = spawn(this.options.nodePath ?? process.execPath, args, {
       cwd: item.cwd,
-      env: this.options.env ?? process.env,
+      env: (typeof this.options.env === 'function' ? this.options.env() : this.options.env) ?? process.env,
       detached: true,
       stdio: 'ignore',
     });

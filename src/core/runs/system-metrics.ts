@@ -13,6 +13,8 @@ import type { MetricEvent } from './protocol';
  */
 
 export const DEFAULT_SYSTEM_METRICS_INTERVAL_MS = 5000;
+/** Seconds between samples, for a launcher started by another process (the editor); `0` turns sampling off. */
+export const SYSTEM_METRICS_INTERVAL_ENV = 'TRACKSIDE_SYSTEM_METRICS_INTERVAL';
 const MIB = 1024 * 1024;
 
 export interface SystemMetricsOptions {

@@ -34,7 +34,7 @@ export class QueueService implements vscode.Disposable {
       cliPath,
       // The extension host's runtime runs the CLI (Electron in desktop VS Code, hence ELECTRON_RUN_AS_NODE).
       nodePath: process.execPath,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: () => ({ ...process.env, ...settings.launcherEnvironment(), ELECTRON_RUN_AS_NODE: '1' }),
       concurrency: settings.queueConcurrency,
     });
     const unsubscribe = this.runner.onDidChange((snapshot) => {

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Settings } from '../settings';
 
 export interface LaunchRequest {
   workspaceFolder: vscode.WorkspaceFolder;
@@ -42,7 +43,7 @@ export async function executeLauncherTask(
   const cli = path.join(extensionUri.fsPath, 'dist', 'cli.js');
   const execution = new vscode.ProcessExecution(process.execPath, [cli, ...options.args], {
     cwd: options.cwd,
-    env: { ELECTRON_RUN_AS_NODE: '1' },
+    env: { ...new Settings().launcherEnvironment(), ELECTRON_RUN_AS_NODE: '1' },
   });
   // VS Code refuses to start a task whose definition equals an active one ("already active"), and
   // compares only the properties package.json declares for the task type: `launch` is declared

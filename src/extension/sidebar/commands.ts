@@ -9,6 +9,7 @@ import type { Services } from '../services';
 import type { FolderService } from '../workspace/folder-service';
 import type { RunListSettings } from './list-settings';
 import type { ExperimentsNode, ExperimentsTreeProvider } from './tree';
+import { isSystemMetric } from '../../core/metrics/system-keys';
 
 export interface ExperimentsViewContext {
   tree: ExperimentsTreeProvider;
@@ -108,7 +109,7 @@ async function sortRuns(
   settings: RunListSettings,
   tree: ExperimentsTreeProvider,
 ): Promise<void> {
-  const keys = metricKeysOfExperiment(await folder.store(), experiment);
+  const keys = metricKeysOfExperiment(await folder.store(), experiment).filter((k) => !isSystemMetric(k));
   const items = [
     { label: '$(history) Newest first', key: undefined, direction: 'desc' as const },
     ...keys.flatMap((key) => {
@@ -142,7 +143,7 @@ async function setPrimaryMetric(
   settings: RunListSettings,
   tree: ExperimentsTreeProvider,
 ): Promise<void> {
-  const keys = metricKeysOfExperiment(await folder.store(), experiment);
+  const keys = metricKeysOfExperiment(await folder.store(), experiment).filter((k) => !isSystemMetric(k));
   if (keys.length === 0) {
     throw new RefusedError('no-runs', `The runs of ${experiment} have logged no metrics yet.`);
   }

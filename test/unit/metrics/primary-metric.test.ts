@@ -10,6 +10,12 @@ test('prefers validation metrics, then loss, then the first key', () => {
   assert.equal(defaultPrimaryMetric([]), undefined);
 });
 
+test('never picks a system metric, even when it sorts first or is all there is', () => {
+  // "sys/…" sorts before "throughput", and an old rule took the first key when nothing else matched.
+  assert.equal(defaultPrimaryMetric(['sys/cpu_percent', 'sys/rss_mb', 'throughput']), 'throughput');
+  assert.equal(defaultPrimaryMetric(['sys/cpu_percent', 'sys/rss_mb']), undefined);
+});
+
 test('knows which metrics are minimised', () => {
   assert.equal(metricDirection('val_loss'), 'min');
   assert.equal(metricDirection('test/rmse'), 'min');
