@@ -396,7 +396,9 @@ suite.test(
       await toast.waitFor({ timeout: 90_000 });
       const warning = await toast.innerText();
       assert.match(warning, /: \d+ of 64 features/);
-      // The saved report names the shifted pixels (of the 32 others, one or two fail a test by chance at p < 0.05).
+      // The saved report names the shifted pixels. It is written at the first check past the threshold,
+      // from as few as 50 live rows, so a shifted pixel that is mostly 16 already (clipped, barely moved)
+      // may pass (the warning needs 16 of 64); of the 32 others, one or two fail by chance at p < 0.05.
       const [saved = ''] = readdirSync(join(workspace.path, '.trackside', 'drift'));
       const report = JSON.parse(readFileSync(join(workspace.path, '.trackside', 'drift', saved), 'utf8')) as {
         features: unknown[];
@@ -406,7 +408,7 @@ suite.test(
       const shiftedNames = new Set(SHIFTED.map((i) => `pixel_${i}`));
       const hits = report.driftedFeatures.filter((f) => shiftedNames.has(f)).length;
       const others = report.driftedFeatures.length - hits;
-      assert.ok(hits >= 28 && others <= 6, `drifted: ${report.driftedFeatures.join(', ')}`);
+      assert.ok(hits >= 16 && others <= 6, `drifted: ${report.driftedFeatures.join(', ')}`);
       await workbench.screenshot('deploy-drift-warning');
 
       // The new data: the demo's images as the deployment now sees them, with their labels.
