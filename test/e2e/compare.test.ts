@@ -1,6 +1,8 @@
+import { eventually } from '../fixtures/polling';
 import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -18,7 +20,7 @@ import { getComparison } from '../../src/core/store/comparison';
 import { decayingCurve, writeFinishedRun } from './fixtures/run-folder';
 import { copyDemoWorkspace } from './fixtures/workspace';
 import { ConsoleLog } from './harness/chromium';
-import { resultsDir } from './harness/paths';
+import { repoRoot, resultsDir } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
 import { openQuickInput, paletteCommand, stepTimeout } from './harness/workbench';
 
@@ -658,6 +660,72 @@ suite.test(
     process.stdout.write(
       `live point latency (append → drawn): p50 ${report.p50} ms, p95 ${p95} ms, max ${report.max} ms\n`,
     );
+  },
+);
+
+suite.test(
+  'a real tqdm loop with set_postfix: its loss reaches the Compare chart while the script trains',
+  async ({ workbench, page }) => {
+    // Unmodified tqdm use, no Trackside call: the bar redraws on stderr and the launcher reads its
+    // postfix. The script waits for a file at its 5th and its 20th iteration, so the test knows
+    // where it is and that it is still training.
+    writeFileSync(
+      join(workspace.path, 'train_tqdm.py'),
+      [
+        'import os, time',
+        'from tqdm import tqdm',
+        'bar = tqdm(range(40), mininterval=0, miniters=1)',
+        'for i in bar:',
+        '    time.sleep(0.03)',
+        '    bar.set_postfix(loss=1.0 / (i + 1), acc=i / 40)',
+        '    for at, gate in ((4, "tqdm-go-1"), (19, "tqdm-go-2")):',
+        '        while i == at and not os.path.exists(gate):',
+        '            time.sleep(0.05)',
+        '',
+      ].join('\n'),
+    );
+    const launcher = spawn(
+      process.execPath,
+      [join(repoRoot, 'dist', 'cli.js'), 'run', '--name', 'tqdm-live', '--', PYTHON, 'train_tqdm.py'],
+      { cwd: workspace.path, stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
+    const liveDrawnStep = async (chart: Locator) =>
+      (JSON.parse((await chart.getAttribute('data-live-drawn')) ?? 'null') as { x: number } | null)?.x;
+    try {
+      const runsDir = join(workspace.path, TRACKSIDE_DIR, RUNS_DIR);
+      const runDir = await eventually('the tqdm run’s loss in its folder', () => {
+        for (const id of readdirSync(runsDir)) {
+          const events = join(runsDir, id, RunFile.events);
+          const info = readFileSync(join(runsDir, id, RunFile.run), 'utf8');
+          if (info.includes('"tqdm-live"') && existsSync(events) && readFileSync(events, 'utf8').includes('"loss"'))
+            return join(runsDir, id);
+        }
+        return null;
+      });
+      await commandWithPick(page, 'Trackside: Compare Runs', 'tqdm-live');
+      await tickRunsAndAccept(page, ['tqdm-live']);
+      const view = workbench.webviewFrame();
+      await waitForRows(view, ['tqdm-live']);
+      await view.getByRole('tab', { name: 'Charts' }).click();
+      const chart = view.locator('trackside-metric-chart').filter({ has: view.locator('.plot[data-key="loss"]') });
+      const [line] = await waitForDrawnLines(chart.locator('.plot'), 1);
+      assert.equal(line?.run, 'tqdm-live');
+
+      // Let it train to its 20th iteration: the bar's values reach the open chart as it redraws.
+      writeFileSync(join(workspace.path, 'tqdm-go-1'), '');
+      await eventually('the bar’s 20th value drawn', async () => (await liveDrawnStep(chart)) === 19, stepTimeout);
+      const status = JSON.parse(readFileSync(join(runDir, RunFile.status), 'utf8')) as { status: string };
+      assert.equal(status.status, 'running', 'the script is still training');
+      await workbench.screenshot('compare-tqdm-live');
+
+      // The bar's last redraw (40/40) is kept however fast it came, and reaches the chart too.
+      writeFileSync(join(workspace.path, 'tqdm-go-2'), '');
+      assert.equal(await exited, 0);
+      await eventually('the bar’s last value drawn', async () => (await liveDrawnStep(chart)) === 40, stepTimeout);
+    } finally {
+      launcher.kill();
+    }
   },
 );
 

@@ -14,6 +14,7 @@ import {
 import type { ServingOptions } from './runtime-command';
 import type { DeployProgress, DeploymentTarget, InstanceState, RuntimeSpec } from './target';
 import { DeploymentNameSchema } from './targets-config';
+import { hasControlCharacter } from '../shell/quoting';
 
 export const DeployRequestSchema = z.object({
   target: z.string().min(1),
@@ -25,7 +26,12 @@ export const DeployRequestSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/)
     .optional(),
-  modelFile: z.string().optional(),
+  /** The file inside the artifact to serve (a name from the artifact's layers: never a control character). */
+  modelFile: z
+    .string()
+    .min(1)
+    .refine((file) => !hasControlCharacter(file), 'a model file name cannot hold control characters')
+    .optional(),
   /** The registry speaks plain http (a loopback or lab registry). */
   plainHttp: z.boolean().default(false),
   labels: z.record(z.string(), z.string()).optional(),

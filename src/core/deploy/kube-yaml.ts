@@ -7,6 +7,7 @@
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue | undefined };
 
 const plainString = /^[A-Za-z_./][A-Za-z0-9_./:@-]*$/;
+const yamlUnprintable = /[\u007f-\u009f\u2028\u2029\ufeff]/g;
 const reservedWords = /^(?:true|false|yes|no|on|off|null|~|y|n)$/i;
 
 function scalar(value: string | number | boolean | null): string {
@@ -17,7 +18,9 @@ function scalar(value: string | number | boolean | null): string {
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (plainString.test(value) && !reservedWords.test(value) && !value.endsWith(':')) return value;
-  return JSON.stringify(value);
+  // A JSON string is a YAML double-quoted one, except that JSON leaves raw what YAML reads as a line
+  // break (U+0085, U+2028, U+2029) or refuses (DEL, C1 controls, a BOM): those are escaped too.
+  return JSON.stringify(value).replace(yamlUnprintable, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function isScalar(value: YamlValue): value is string | number | boolean | null {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Deployer } from '../../../src/core/deploy/deployer';
-import { DeploymentFailedError } from '../../../src/core/deploy/errors';
+import { DeployError, DeploymentFailedError } from '../../../src/core/deploy/errors';
+import { DEPLOYMENT_LABEL, PREDICTIONS_MOUNT } from '../../../src/core/deploy/podman/deployment-yaml';
+import { PodmanTarget } from '../../../src/core/deploy/podman/podman-target';
 import { DeploymentStore } from '../../../src/core/deploy/record-store';
 import { createTargets } from '../../../src/core/deploy/target-factory';
 import { PodmanTargetConfigSchema } from '../../../src/core/deploy/targets-config';
@@ -13,6 +15,8 @@ import { pushModelFiles, type PushedModel } from '../../fixtures/deploy/model-pu
 import { HOST_PYTHON_PATHS, PodmanService } from '../../fixtures/deploy/podman-service';
 import { RegistryServer } from '../../fixtures/deploy/registry-server';
 import { freePort } from '../../fixtures/deploy/service-process';
+import { hostileStrings } from '../../fixtures/hostile-strings';
+import { eventually } from '../../fixtures/polling';
 import {
   SYSTEM_PYTHON,
   inferRequestFor,
@@ -142,6 +146,91 @@ describe('deploying to Podman (real libpod API, real registry)', () => {
     assert.deepEqual(record?.error?.logTail, error.logTail);
     assert.deepEqual(await podman.containerNames(), []);
     assert.deepEqual(await podman.podNames(), []);
+  });
+
+  it('hostile model names, files, references and credentials reach the container as they were, one word each', async () => {
+    // A model name, file or reference can come from a repository the user just cloned, a password
+    // from anywhere: each crosses into the YAML that play/kube reads, then into the container's argv
+    // or environment. A stand-in for serve.py reports what it was given; nothing else may run or mount.
+    const echoDir = join(work, 'echo');
+    mkdirSync(echoDir);
+    const canary = '/tmp/trackside-podman-canary';
+    writeFileSync(
+      join(echoDir, 'echo.py'),
+      [
+        'import json, os, sys',
+        'env = {k: v for k, v in os.environ.items() if k.startswith("TRACKSIDE_")}',
+        `print(json.dumps({"argv": sys.argv[1:], "env": env, "canary": os.path.exists(${JSON.stringify(canary)})}))`,
+        '',
+      ].join('\n'),
+    );
+    const echo = new PodmanTarget(
+      PodmanTargetConfigSchema.parse({
+        kind: 'podman',
+        name: 'echo',
+        address: podman.address,
+        image: 'localhost/trackside-runtime:test',
+        port: await freePort(),
+        bindHost: '127.0.0.1',
+        hostPaths: [...HOST_PYTHON_PATHS, echoDir],
+        python: SYSTEM_PYTHON,
+        runtimePath: join(echoDir, 'echo.py'),
+      }),
+    );
+    // No argv word or environment value can hold a NUL (the OS refuses it before any YAML).
+    const words = hostileStrings(canary, 17).filter((w) => !w.includes('\u0000'));
+    for (let round = 0; round * 4 < words.length; round++) {
+      const [modelName = 'm', modelFile = 'f', username = 'u', password = 'p'] = words.slice(round * 4, round * 4 + 4);
+      const name = `fuzz-${round}`;
+      const spec = {
+        name,
+        modelName,
+        modelRef: `${modelFile}@sha256:0`,
+        modelFile,
+        registry: { plainHttp: false, username, password },
+      };
+      const refused = await echo.deploy(spec).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      if (refused) {
+        // Podman's own YAML round trip (go-yaml) cannot carry some values that start with a line
+        // break (a newline or U+2028 before text): it refuses the whole pod, so nothing runs. Any
+        // other refusal is a bug.
+        assert.ok(refused instanceof DeployError && /YAML/.test(refused.message), String(refused));
+        assert.ok(
+          [modelName, modelFile, username, password].some((w) => /^[\n\r\u0085\u2028\u2029]/.test(w)),
+          refused.message,
+        );
+        assert.deepEqual(await podman.containerNames(), []);
+        continue;
+      }
+      await eventually(`${name} ran`, async () => (await echo.status(name)).state === 'exited');
+      const [line = ''] = (await echo.logs(name, undefined, 5)).filter((l) => l.startsWith('{'));
+      const seen = JSON.parse(line) as { argv: string[]; env: Record<string, string>; canary: boolean };
+      const after = (flag: string) => seen.argv[seen.argv.indexOf(flag) + 1];
+      assert.deepEqual(
+        [after('--model-name'), after('--model-file'), after('--model-ref')],
+        [modelName, modelFile, spec.modelRef],
+        `the argv of ${name}: ${line}`,
+      );
+      assert.deepEqual(seen.env, { TRACKSIDE_REGISTRY_USERNAME: username, TRACKSIDE_REGISTRY_PASSWORD: password });
+      assert.equal(seen.canary, false, 'no hostile word ran inside the container');
+      const [id] = (
+        await podman.podman(['ps', '-aq', '--filter', `label=${DEPLOYMENT_LABEL}=${name}`, '--filter', 'label=app'])
+      ).split('\n');
+      const mounts = JSON.parse(
+        await podman.podman(['container', 'inspect', '--format', '{{json .Mounts}}', id ?? '']),
+      ) as { Destination: string }[];
+      assert.deepEqual(
+        mounts.map((m) => m.Destination).sort(),
+        [...HOST_PYTHON_PATHS, echoDir, PREDICTIONS_MOUNT].sort(),
+        'nothing else is mounted',
+      );
+      await echo.undeploy(name);
+    }
+    assert.equal(existsSync(canary), false, 'no hostile word ran on the host');
+    assert.deepEqual(await podman.containerNames(), []);
   });
 
   it('deploys, lists and undeploys from the command line with a target given by flags', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { DeployRequestSchema } from '../../../src/core/deploy/deployer';
 import { toYamlDocuments } from '../../../src/core/deploy/kube-yaml';
 import { parseModelRef } from '../../../src/core/deploy/model-ref';
 import { DeploymentStore } from '../../../src/core/deploy/record-store';
@@ -78,6 +79,16 @@ describe('deployment records', () => {
   });
 });
 
+describe('deploy requests', () => {
+  it('refuse a model file name with a control character, as a crafted artifact layer title could carry', () => {
+    const request = { target: 'local', name: 'iris', modelRef: `r/iris@${digest}` };
+    assert.equal(DeployRequestSchema.safeParse({ ...request, modelFile: 'models/iris.pkl' }).success, true);
+    for (const modelFile of ['x\n--host 0.0.0.0', 'a\rb', 'tab\there', 'x\u2028y', '']) {
+      assert.equal(DeployRequestSchema.safeParse({ ...request, modelFile }).success, false, JSON.stringify(modelFile));
+    }
+  });
+});
+
 describe('manifest YAML', () => {
   it('reads back exactly, even the strings a YAML 1.1 reader would turn into booleans or numbers', () => {
     const documents = [
@@ -93,6 +104,18 @@ describe('manifest YAML', () => {
         },
       },
       { kind: 'Service', metadata: { name: 'quote"and\'apostrophe' } },
+    ];
+    const path = join(tempDir(), 'manifest.yaml');
+    writeFileSync(path, toYamlDocuments(documents));
+    assert.deepEqual(readYamlDocuments(path), documents);
+  });
+
+  it('keeps characters a YAML reader takes as line breaks or refuses inside quotes', () => {
+    // U+2028/U+2029/U+0085 are line breaks to YAML (a raw one breaks the document); DEL, C1
+    // controls and a BOM are not printable in YAML; JSON leaves all of them raw.
+    const values = ['x\u2028touch canary', 'a\u2029b', 'n\u0085l', 'del\u007f', 'c1\u009b', '\ufeffbom', 'tab\tnl\n'];
+    const documents = [
+      { kind: 'Pod', spec: { args: values, env: values.map((value, i) => ({ name: `V${i}`, value })) } },
     ];
     const path = join(tempDir(), 'manifest.yaml');
     writeFileSync(path, toYamlDocuments(documents));
