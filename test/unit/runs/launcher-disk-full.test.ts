@@ -37,6 +37,12 @@ if sys.argv[1] == "free":
 sys.exit(3)
 `;
 
+/** The same training, logging through the Python client instead of printing. */
+const CLIENT_FILL = FILL.replace('import os, sys, time', 'import os, sys, time\nimport trackside').replace(
+  '    print(f"epoch {step} loss={1 / (step + 1):.4f} acc={step / 1000:.4f} lr=0.001", flush=True)',
+  '    trackside.log_metric("loss", 1 / (step + 1), step=step)',
+);
+
 function namespacesWork(): boolean {
   try {
     execFileSync('unshare', ['-rm', 'true'], { stdio: 'ignore' });
@@ -53,17 +59,18 @@ describe('the launcher on a full disk', { skip: !namespacesWork() && 'unshare -r
     cli = await buildCliBundle();
     dir = await mkdtemp(join(tmpdir(), 'trackside-full-'));
     await writeFile(join(dir, 'fill.py'), FILL);
+    await writeFile(join(dir, 'client_fill.py'), CLIENT_FILL);
   });
   after(async () => {
     await rm(cli.dir, { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Runs `trackside run -- python fill.py <mode>` on the tmpfs; the run folder is copied out before it goes. */
-  async function trainOnSmallDisk(mode: 'free' | 'full') {
-    const ws = join(dir, mode);
-    const out = join(dir, `${mode}-out`);
-    const script = [
+  /** Runs `trackside run -- python <script> <mode>` on the tmpfs; the run folder is copied out before it goes. */
+  async function trainOnSmallDisk(mode: 'free' | 'full', script = 'fill.py') {
+    const ws = join(dir, `${script}-${mode}`);
+    const out = join(dir, `${script}-${mode}-out`);
+    const shell = [
       'set -e',
       `mkdir -p "$WS/.trackside" "$OUT"`,
       `mount -t tmpfs -o size=1m tmpfs "$WS/.trackside"`,
@@ -72,7 +79,7 @@ describe('the launcher on a full disk', { skip: !namespacesWork() && 'unshare -r
       'rm -f "$WS/.trackside/filler"',
       'cp -r "$WS/.trackside/runs" "$OUT/runs"',
     ].join('\n');
-    await promisify(execFile)('unshare', ['-rm', 'sh', '-c', script], {
+    await promisify(execFile)('unshare', ['-rm', 'sh', '-c', shell], {
       env: {
         ...process.env,
         WS: ws,
@@ -80,7 +87,7 @@ describe('the launcher on a full disk', { skip: !namespacesWork() && 'unshare -r
         NODE: process.execPath,
         CLI: cli.cliPath,
         PY: PYTHON,
-        FILL: join(dir, 'fill.py'),
+        FILL: join(dir, script),
         MODE: mode,
       },
     });
@@ -119,5 +126,27 @@ describe('the launcher on a full disk', { skip: !namespacesWork() && 'unshare -r
     assert.deepEqual([run.status.status, run.status.exitCode], ['failed', 3], 'status.json does not stay "running"');
     assert.deepEqual(run.steps.slice(0, 4), [0, 1, 2, 3]);
     assert.match(run.stderr, /of metrics could not be written to events\.jsonl before the run ended \(disk full\)/);
+  });
+
+  it('a script logging through the Python client keeps training, and its points reach the file once there is room', async () => {
+    const run = await trainOnSmallDisk('free', 'client_fill.py');
+    assert.equal(run.exitCode, 3);
+    assert.deepEqual(
+      run.steps,
+      Array.from({ length: 300 }, (_, i) => i),
+      'no point logged while the disk was full is lost, and none is written twice',
+    );
+    const told = run.stderr.match(
+      /trackside: cannot write to the run folder \(No space left on device\); training continues/g,
+    );
+    assert.equal(told?.length, 1, run.stderr);
+    assert.doesNotMatch(run.stderr, /could not be written|Traceback/);
+  });
+
+  it('a client whose disk stays full says at exit how many lines it could not keep', async () => {
+    const run = await trainOnSmallDisk('full', 'client_fill.py');
+    assert.equal(run.exitCode, 3);
+    assert.deepEqual(run.steps.slice(0, 4), [0, 1, 2, 3]);
+    assert.match(run.stderr, /trackside: \d+ metric lines could not be written to events\.jsonl before the run ended/);
   });
 });

@@ -22,6 +22,7 @@ of call to stderr and the script goes on.
 import atexit
 import builtins
 import collections
+import errno
 import functools
 import hashlib
 import json
@@ -61,6 +62,10 @@ _DISTRIBUTIONS = {
 }
 _ARTIFACT_KINDS = ("file", "model", "dataset")
 _HASH_CACHE_VERSION = 1
+
+# A full disk (or quota): what the client cannot write yet is kept, up to this much, oldest dropped first.
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+_BACKLOG_MAX_BYTES = 64 << 20
 
 _warned = set()
 _state_lock = threading.RLock()
@@ -717,6 +722,11 @@ class Run:
         self.owned = owned
         self._lock = threading.Lock()
         self._fd = None
+        # Lines the disk has not taken yet (a full disk), oldest first; written before any newer one.
+        self._backlog = collections.deque()
+        self._backlog_bytes = 0
+        self._dropped = 0
+        self._disk_full_told = False
         self._ended = False
         self._output = None
         self._tees = []
@@ -732,12 +742,89 @@ class Run:
             if self._fd is None:
                 flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
                 self._fd = os.open(os.path.join(self.dir, "events.jsonl"), flags, 0o644)
-            written = os.write(self._fd, line)
-            while written < len(line):  # never in practice for a regular file; guards the write(2) contract
-                written += os.write(self._fd, line[written:])
+            self._backlog.append(line)
+            self._backlog_bytes += len(line)
+            while self._backlog_bytes > _BACKLOG_MAX_BYTES and len(self._backlog) > 1:
+                self._backlog_bytes -= len(self._backlog.popleft())
+                self._dropped += 1
+            self._drain()
+
+    def _drain(self):
+        """Writes the waiting lines in order (lock held). A full disk keeps them for the next call;
+        any other failure loses the line it hit, as before, and is raised to the caller."""
+        while self._backlog:
+            data = self._backlog[0]
+            try:
+                written = os.write(self._fd, data)
+            except OSError as error:
+                if error.errno not in _DISK_FULL:
+                    self._backlog_bytes -= len(self._backlog.popleft())
+                    raise
+                self._on_disk_full(error)
+                return
+            if written < len(data):
+                # Cut short by a full disk: the file keeps whole lines, so the part written is taken
+                # back and the line waits whole. Should that fail (another writer appended since), only
+                # the tail waits, so nothing is written twice.
+                if not self._take_back(written):
+                    self._backlog[0] = data[written:]
+                    self._backlog_bytes -= written
+                self._on_disk_full(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+                return
+            self._backlog.popleft()
+            self._backlog_bytes -= len(data)
+
+    def _take_back(self, written):
+        """Truncates the last `written` bytes, if they are still the end of the file (lock held)."""
+        try:
+            end = os.lseek(self._fd, 0, os.SEEK_CUR)
+            if os.fstat(self._fd).st_size != end:
+                return False
+            os.ftruncate(self._fd, end - written)
+            return True
+        except OSError:
+            return False
+
+    def _on_disk_full(self, error):
+        if self._disk_full_told:
+            return
+        self._disk_full_told = True
+        atexit.register(self._flush_at_exit)
+        try:
+            sys.stderr.write("trackside: cannot write to the run folder (%s); training continues, metrics are kept "
+                             "in memory (up to %d MB) and written when the disk has room again\n"
+                             % (os.strerror(error.errno), _BACKLOG_MAX_BYTES >> 20))
+            sys.stderr.flush()
+        except Exception:
+            pass
+
+    def _give_up_backlog(self):
+        """At the end of the run (lock held): a last try, then one line naming what could not be kept."""
+        if self._backlog and self._fd is not None:
+            try:
+                self._drain()
+            except OSError:
+                pass
+        lost = len(self._backlog) + self._dropped
+        self._backlog.clear()
+        self._backlog_bytes = self._dropped = 0
+        if lost:
+            try:
+                sys.stderr.write("trackside: %d metric lines could not be written to events.jsonl before the run "
+                                 "ended (disk full)\n" % lost)
+                sys.stderr.flush()
+            except Exception:
+                pass
+
+    def _flush_at_exit(self):
+        with self._lock:
+            self._give_up_backlog()
 
     def _after_fork(self):
         self._lock = threading.Lock()
+        # What waits for the disk is the parent's to write; the child would write it a second time.
+        self._backlog = collections.deque()
+        self._backlog_bytes = self._dropped = 0
         if self._output is not None:
             self._output.after_fork()
 
@@ -892,6 +979,9 @@ class Run:
             if _active is self:
                 _active = None
         with self._lock:
+            self._give_up_backlog()
+            if self._disk_full_told:
+                atexit.unregister(self._flush_at_exit)
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
