@@ -36,4 +36,6 @@ if ((${#files[@]} == 0)); then
   exit 0
 fi
 echo "node $("$node_bin" -v) --test: ${folders[*]}"
-exec "$node_bin" --import tsx --test --test-reporter=spec "$@" "${files[@]}"
+# A test that hangs fails after 10 minutes, and a file whose tests are done exits even when something
+# it started (a timer, a socket) is still open: a stuck test fails the run instead of stalling it.
+exec "$node_bin" --import tsx --test --test-reporter=spec --test-timeout=600000 --test-force-exit "$@" "${files[@]}"

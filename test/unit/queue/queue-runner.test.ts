@@ -46,7 +46,10 @@ describe('local queue', () => {
   }
 
   function runner(root: string, concurrency: number) {
-    return new QueueRunner({ workspaceRoot: root, cliPath: cli.cliPath, concurrency, pollIntervalMs: 100 });
+    const queue = new QueueRunner({ workspaceRoot: root, cliPath: cli.cliPath, concurrency, pollIntervalMs: 100 });
+    // A test that fails midway still stops its runner, whose polling would keep the file's process alive.
+    cleanups.unshift(() => queue.stop());
+    return queue;
   }
 
   it('shows queued runs as queued at once, in order, and reorders and cancels them', async () => {
@@ -146,7 +149,9 @@ describe('local queue', () => {
         'the first run to start',
         async () => (await readRun(root, ids[0]!)).status?.status === 'running',
       );
-      await rm(join(runsDir, ids[0]!), { recursive: true });
+      // As `rm -rf` would, while the launcher still writes into it: a file it creates meanwhile
+      // makes one pass fail with ENOTEMPTY, and the removal tries again.
+      await rm(join(runsDir, ids[0]!), { recursive: true, maxRetries: 10, retryDelay: 50 });
       await queue.whenEmpty();
       await queue.stop();
       assert.equal((await readRun(root, ids[2]!)).status?.status, 'finished');
