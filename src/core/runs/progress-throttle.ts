@@ -11,10 +11,18 @@ export interface TimedMetric extends ParsedMetric {
  * events with near-duplicates. A key's first point in a window goes out at once; later ones in the
  * same window wait, and only the last of them is kept and goes out when the window ends. The last
  * value is never lost: a finished line (`\n`) or the end of the stream flushes what waits.
+ *
+ * A redraw that only moves the count repeats the key's value at a new step: tqdm draws the
+ * postfix of iteration i again when i + 1 starts, then the new postfix at the same count. Such a
+ * repeat is not a new point (it would put two values at one step and draw a staircase); only the
+ * bar's final state goes out, at the end, as the value at the bar's last count.
  */
 export class RedrawThrottle {
   private readonly held = new Map<string, TimedMetric>();
   private readonly lastSent = new Map<string, number>();
+  /** Per key: the value offered last, and the latest redraw that only repeated it. */
+  private readonly lastValue = new Map<string, number>();
+  private readonly repeats = new Map<string, TimedMetric>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -28,6 +36,12 @@ export class RedrawThrottle {
     const now = this.now();
     const out: TimedMetric[] = [];
     for (const point of points) {
+      if (this.lastValue.get(point.key) === point.value) {
+        this.repeats.set(point.key, point);
+        continue;
+      }
+      this.lastValue.set(point.key, point.value);
+      this.repeats.delete(point.key);
       const last = this.lastSent.get(point.key);
       if (last === undefined || now - last >= this.windowMs) {
         this.held.delete(point.key);
@@ -46,18 +60,29 @@ export class RedrawThrottle {
    * window and are dropped; the others go out now.
    */
   settle(lineKeys: ReadonlySet<string>): void {
-    for (const key of lineKeys) this.held.delete(key);
-    this.flush();
+    for (const key of lineKeys) {
+      this.held.delete(key);
+      this.repeats.delete(key);
+    }
+    this.release(false);
   }
 
-  /** Sends everything held. */
+  /**
+   * The bar closed or the stream ended: sends everything held, and the final state of a bar whose
+   * last redraws only repeated a value (its value at the bar's last count).
+   */
   flush(): void {
+    this.release(true);
+  }
+
+  private release(final: boolean): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.held.size === 0) return;
-    const now = this.now();
-    const out = [...this.held.values()];
+    const out = [...this.held.values(), ...(final ? this.repeats.values() : [])];
     this.held.clear();
+    if (final) this.repeats.clear();
+    if (out.length === 0) return;
+    const now = this.now();
     for (const point of out) this.lastSent.set(point.key, now);
     this.send(out);
   }

@@ -111,4 +111,43 @@ describe('live metrics from progress bars', () => {
       [[0.9, 1]],
     );
   });
+
+  it('records each value of a slow tqdm loop once, at its iteration, not again when the bar counts on', async () => {
+    // tqdm draws iteration i's postfix again when i + 1 starts (the count moved, the value did not):
+    // kept, every step after the first would hold two values and the chart a staircase.
+    writeScript(
+      dir,
+      'epochs.py',
+      [
+        'import time',
+        'from tqdm import tqdm',
+        'bar = tqdm(range(5), mininterval=0, miniters=1)',
+        'for i in bar:',
+        '    time.sleep(0.3)',
+        '    bar.set_postfix(loss=1.0 / (i + 1))',
+      ].join('\n'),
+    );
+    const terminal = captureTerminal();
+    const result = await launchRun({
+      command: [PYTHON, 'epochs.py'],
+      cwd: dir,
+      terminal,
+      forwardSignals: false,
+      systemMetricsIntervalMs: 0,
+    });
+    assert.equal(result.status, 'finished', terminal.text().err);
+    const loss = await stdoutMetrics(result.runDir, 'loss');
+    assert.deepEqual(
+      loss.map((e) => [e.step, e.value]),
+      [
+        [0, 1],
+        [1, 0.5],
+        [2, 0.333], // as tqdm prints it
+        [3, 0.25],
+        [4, 0.2],
+        // The bar's final state: the last value at its last count.
+        [5, 0.2],
+      ],
+    );
+  });
 });
