@@ -13,6 +13,7 @@ import {
 } from './records';
 import type { ServingOptions } from './runtime-command';
 import type { DeployProgress, DeploymentTarget, InstanceState, RuntimeSpec } from './target';
+import { pullAccessFor } from './pull-access';
 import { DeploymentNameSchema } from './targets-config';
 import { hasControlCharacter } from '../shell/quoting';
 
@@ -69,8 +70,9 @@ export interface VersionToServe {
 }
 
 /**
- * The runtime spec for one version on one target, with the registry credentials and bearer token
- * looked up now: they travel to the runtime only, never into a record. `serving` adds what an
+ * The runtime spec for one version on one target, with the registry access (a scoped pull token
+ * where the registry offers one) and bearer token looked up now: they travel to the runtime only,
+ * never into a record. `serving` adds what an
  * instance behind a router needs (its group, port, loopback address).
  */
 export async function servedSpecFor(
@@ -87,7 +89,9 @@ export async function servedSpecFor(
     modelName: version.modelName,
     modelRef: version.modelRef,
     ...(version.modelFile ? { modelFile: version.modelFile } : {}),
-    registry: { plainHttp: version.plainHttp, ...(credentials ?? {}) },
+    registry: credentials
+      ? await pullAccessFor(version.modelRef, version.plainHttp, credentials)
+      : { plainHttp: version.plainHttp },
     serving: {
       ...serving,
       ...(token ? { authToken: token } : {}),

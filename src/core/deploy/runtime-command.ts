@@ -114,6 +114,7 @@ export function runtimeEnvironment(spec: RuntimeSpec): Record<string, string> {
   const env: Record<string, string> = {};
   if (spec.registry.username) env.TRACKSIDE_REGISTRY_USERNAME = spec.registry.username;
   if (spec.registry.password) env.TRACKSIDE_REGISTRY_PASSWORD = spec.registry.password;
+  if (spec.registry.token) env.TRACKSIDE_REGISTRY_TOKEN = spec.registry.token;
   if (spec.serving?.authToken) env.TRACKSIDE_AUTH_TOKEN = spec.serving.authToken;
   if (spec.serving?.router) env[ROUTER_ADMIN_TOKEN_ENV] = spec.serving.router.adminToken;
   return env;

@@ -21,6 +21,8 @@ export interface RegistryAccess {
   plainHttp: boolean;
   username?: string;
   password?: string;
+  /** A token scoped to pulling the model's repository, in place of the credentials. */
+  token?: string;
 }
 
 /** Where a deployed instance can be found again; the fields depend on the target kind. */

@@ -50,6 +50,11 @@ export class RegistryAuth {
     return this.credentials?.username;
   }
 
+  /** The Bearer token held for `scope` (after a request under it), or undefined under Basic or none. */
+  tokenFor(scope: string): string | undefined {
+    return this.challenge?.scheme === 'bearer' ? this.tokens.get(scope)?.value : undefined;
+  }
+
   /** The Authorization header for a request needing `scope`, or undefined while anonymous. */
   async authorization(scope: string | undefined, signal?: AbortSignal): Promise<string | undefined> {
     if (!this.challenge) return undefined;

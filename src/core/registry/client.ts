@@ -55,6 +55,8 @@ export interface ClientOptions {
   credentials?: CredentialsProvider;
 }
 
+export type PullAccess = { kind: 'anonymous' } | { kind: 'basic' } | { kind: 'token'; token: string };
+
 export class OciRegistryClient {
   readonly transport: RegistryTransport;
   readonly auth: RegistryAuth;
@@ -76,6 +78,21 @@ export class OciRegistryClient {
     const response = await this.call({ method: 'GET', url: '/v2/', signal }, undefined);
     await this.expect(response, [200], 'repository', '/v2/');
     return { authScheme: this.auth.scheme, username: this.auth.username };
+  }
+
+  /**
+   * What a puller of `reference` in `repository` needs: nothing (anyone may pull it), the credentials
+   * themselves (Basic), or a token the registry's token service scoped to pulling that one repository.
+   * Learnt by asking for the manifest as the puller will.
+   */
+  async pullAccess(repository: string, reference: string, signal?: AbortSignal): Promise<PullAccess> {
+    const scope = scopeOf(repository, 'pull');
+    if ((await this.manifestDigest(repository, reference, signal)) === null) {
+      throw new RegistryNotFoundError(this.host, 'manifest', `${repository}@${reference}`);
+    }
+    if (this.auth.scheme === null) return { kind: 'anonymous' };
+    const token = this.auth.tokenFor(scope);
+    return token ? { kind: 'token', token } : { kind: 'basic' };
   }
 
   /** Size of a blob the repository holds, or null when it does not. */

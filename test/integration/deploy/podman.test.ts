@@ -10,12 +10,17 @@ import { DEPLOYMENT_LABEL, PREDICTIONS_MOUNT } from '../../../src/core/deploy/po
 import { PodmanTarget } from '../../../src/core/deploy/podman/podman-target';
 import { DeploymentStore } from '../../../src/core/deploy/record-store';
 import { createTargets } from '../../../src/core/deploy/target-factory';
-import { PodmanTargetConfigSchema } from '../../../src/core/deploy/targets-config';
+import { PodmanTargetConfigSchema, type PodmanTargetConfig } from '../../../src/core/deploy/targets-config';
+import { StaticCredentials } from '../../../src/core/registry/credentials';
+import { pushModel } from '../../../src/core/registry/push';
 import { pushModelFiles, type PushedModel } from '../../fixtures/deploy/model-pusher';
 import { HOST_PYTHON_PATHS, PodmanService } from '../../fixtures/deploy/podman-service';
 import { RegistryServer } from '../../fixtures/deploy/registry-server';
 import { freePort } from '../../fixtures/deploy/service-process';
 import { hostileStrings } from '../../fixtures/hostile-strings';
+import { TestRegistry } from '../../fixtures/registry/docker-registry';
+import { demoInput } from '../../fixtures/registry/model-files';
+import { TokenServer } from '../../fixtures/registry/token-server';
 import { eventually } from '../../fixtures/polling';
 import {
   SYSTEM_PYTHON,
@@ -37,6 +42,7 @@ describe('deploying to Podman (real libpod API, real registry)', () => {
   let corrupt: PushedModel;
   let deployer: Deployer;
   let port: number;
+  let target: PodmanTargetConfig;
 
   const TARGET = 'local-podman';
 
@@ -50,7 +56,7 @@ describe('deploying to Podman (real libpod API, real registry)', () => {
     v1 = await pushModelFiles(registry.host, 'team/iris', [logistic.path], 'v1');
     v2 = await pushModelFiles(registry.host, 'team/iris', [stump.path], 'v2');
     corrupt = await pushModelFiles(registry.host, 'team/broken', [writeCorruptModel(work)], 'v1');
-    const target = PodmanTargetConfigSchema.parse({
+    target = PodmanTargetConfigSchema.parse({
       kind: 'podman',
       name: TARGET,
       address: podman.address,
@@ -146,6 +152,49 @@ describe('deploying to Podman (real libpod API, real registry)', () => {
     assert.deepEqual(record?.error?.logTail, error.logTail);
     assert.deepEqual(await podman.containerNames(), []);
     assert.deepEqual(await podman.podNames(), []);
+  });
+
+  it('gives the server a token scoped to pulling its model, not the password, where the registry has a token service', async () => {
+    const tokens = await TokenServer.start({ alice: 'alice-secret' });
+    const tokenRegistry = await TestRegistry.start({ token: tokens.auth });
+    try {
+      const credentials = { username: 'alice', password: 'alice-secret' };
+      const pushed = await pushModel(
+        demoInput(logistic.path, { name: 'iris' }),
+        { endpoint: { url: tokenRegistry.url }, repository: 'team/iris-private', tags: ['v1'] },
+        { credentials: new StaticCredentials(credentials) },
+      );
+      const scoped = new Deployer({
+        store: new DeploymentStore(workspace),
+        targets: createTargets([target]),
+        healthTimeoutMs: 60_000,
+        registryCredentials: async () => credentials,
+      });
+      const modelRef = `${tokenRegistry.host}/team/iris-private@${pushed.digest}`;
+      const record = await scoped.deploy({ target: TARGET, name: 'iris-token', modelRef, plainHttp: true });
+      assert.equal(record.status, 'ready');
+      const response = await scoped.infer(record, inferRequestFor(logistic.inputs));
+      assert.deepEqual(response.outputs[0]?.data, logistic.predictions);
+
+      const podmanTarget = new PodmanTarget(target);
+      assert.equal(await podmanTarget.instanceEnvironment('iris-token', 'TRACKSIDE_REGISTRY_PASSWORD'), undefined);
+      assert.equal(await podmanTarget.instanceEnvironment('iris-token', 'TRACKSIDE_REGISTRY_USERNAME'), undefined);
+      const token = await podmanTarget.instanceEnvironment('iris-token', 'TRACKSIDE_REGISTRY_TOKEN');
+      assert.ok(token, 'the server got a token');
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        sub: string;
+        access: { name: string; actions: string[] }[];
+      };
+      assert.deepEqual(
+        [claims.sub, claims.access],
+        ['alice', [{ type: 'repository', name: 'team/iris-private', actions: ['pull'] }]],
+        'the token lets its holder pull this one repository, and nothing else',
+      );
+      await scoped.undeploy(TARGET, 'iris-token');
+    } finally {
+      await tokenRegistry.stop();
+      await tokens.stop();
+    }
   });
 
   it('hostile model names, files, references and credentials reach the container as they were, one word each', async () => {

@@ -145,7 +145,7 @@ class _CredentialsStayHome(urllib.request.HTTPRedirectHandler):
 
 
 class RegistryReader:
-    def __init__(self, registry, repository, plain_http, username, password, ca_file):
+    def __init__(self, registry, repository, plain_http, username, password, ca_file, token=None):
         scheme = "http" if plain_http else "https"
         self.registry = registry
         self.plain_http = plain_http
@@ -153,7 +153,9 @@ class RegistryReader:
         self.repository = repository
         self.username = username
         self.password = password
-        self.token = None
+        # A pull token handed over by the deployer (scoped to this repository) stands in for credentials.
+        self.token = token or None
+        self.token_given = bool(token)
         self.context = None
         if not plain_http:
             self.context = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
@@ -210,6 +212,10 @@ class RegistryReader:
             if error.code == 401 and challenge.lower().startswith("bearer") and not self.token:
                 self._fetch_token(challenge)
                 return self._open(url, accept)
+            if error.code == 401 and self.token_given:
+                raise ServeError(EXIT_PULL_FAILED, (
+                    "the registry %s refused the pull token this server was given (tokens expire within "
+                    "minutes of the deploy): deploy again") % self.registry)
             raise
 
 
@@ -235,7 +241,8 @@ def file_digest(path):
 
 def pull_model(args):
     registry, repository, digest = parse_model_ref(args.model_ref)
-    reader = RegistryReader(registry, repository, args.plain_http, args.username, args.password, args.ca_file)
+    reader = RegistryReader(registry, repository, args.plain_http, args.username, args.password, args.ca_file,
+                            args.token)
     log("pulling %s/%s@%s" % (registry, repository, digest))
     try:
         with reader.get("/manifests/" + digest, MANIFEST_MEDIA_TYPES) as response:
@@ -1094,6 +1101,8 @@ def parse_args(argv):
     parser.add_argument("--ca-file", default=env("TRACKSIDE_REGISTRY_CA_FILE"))
     parser.add_argument("--username", default=env("TRACKSIDE_REGISTRY_USERNAME"))
     parser.add_argument("--password", default=env("TRACKSIDE_REGISTRY_PASSWORD"))
+    parser.add_argument("--token", default=env("TRACKSIDE_REGISTRY_TOKEN"),
+                        help="a registry token scoped to pulling the model (instead of a username and password)")
     parser.add_argument("--prediction-log", default=env("TRACKSIDE_PREDICTION_LOG"),
                         help="append sampled requests to this JSON-lines file")
     parser.add_argument("--sample-rate", type=float, default=float(env("TRACKSIDE_SAMPLE_RATE", "1.0")))
