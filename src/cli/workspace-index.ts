@@ -55,6 +55,13 @@ export function reportInvalidRuns(ingest: IngestAllResult, write = (s: string) =
   for (const { runId, problem } of ingest.invalid) write(`trackside: skipped run ${runId}: ${problem}\n`);
 }
 
+/** Prints the usage when `--help` was given; the command then exits 0. */
+export function printedHelp(values: { help?: boolean }, usage: string): boolean {
+  if (!values.help) return false;
+  process.stdout.write(`${usage}\n`);
+  return true;
+}
+
 /** `util.parseArgs`, with its errors turned into a usage error (exit code 2). */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],

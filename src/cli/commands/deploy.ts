@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
 import { readTargetsFile, servingTokenFromEnvironment, targetsFilePath } from '../targets-file';
-import { parseCommandArgs } from '../workspace-index';
+import { parseCommandArgs, printedHelp } from '../workspace-index';
 import { Deployer, type OperationOptions } from '../../core/deploy/deployer';
 import { DeployError, DeploymentFailedError } from '../../core/deploy/errors';
 import { KServeTarget } from '../../core/deploy/kserve/kserve-target';
@@ -197,10 +197,7 @@ export const deployCommand: CliCommand = {
       },
       DEPLOY_USAGE,
     );
-    if (values.help) {
-      process.stdout.write(`${DEPLOY_USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, DEPLOY_USAGE)) return 0;
     if (!values.name) throw new CliError(`--name is required\n\n${DEPLOY_USAGE}`, 2);
     const workspaceRoot = workspaceOf(values.workspace);
     const config = resolveTarget(values, workspaceRoot);
@@ -349,10 +346,7 @@ function describeSplit(record: DeploymentRecord): string {
 export const undeployCommand: CliCommand = {
   async run(args) {
     const { values } = parseCommandArgs(args, { ...targetOptions, name: { type: 'string' } }, UNDEPLOY_USAGE);
-    if (values.help) {
-      process.stdout.write(`${UNDEPLOY_USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, UNDEPLOY_USAGE)) return 0;
     if (!values.name) throw new CliError(`--name is required\n\n${UNDEPLOY_USAGE}`, 2);
     const workspaceRoot = workspaceOf(values.workspace);
     const config = resolveTarget(values, workspaceRoot);
@@ -377,10 +371,7 @@ export const deploymentsCommand: CliCommand = {
       },
       DEPLOYMENTS_USAGE,
     );
-    if (values.help) {
-      process.stdout.write(`${DEPLOYMENTS_USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, DEPLOYMENTS_USAGE)) return 0;
     const store = new DeploymentStore(workspaceOf(values.workspace));
     const listing = store.list();
     const records = values.all ? listing.records : store.latestPerName();

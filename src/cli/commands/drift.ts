@@ -3,7 +3,7 @@ import type { CliCommand } from '../command';
 import { CliError } from '../errors';
 import { readTargetsFile, servingTokenFromEnvironment, targetsFilePath } from '../targets-file';
 import { renderTable } from '../format';
-import { parseCommandArgs } from '../workspace-index';
+import { parseCommandArgs, printedHelp } from '../workspace-index';
 import { DeployError } from '../../core/deploy/errors';
 import { formatNumber } from '../../core/format/numbers';
 import { shortDigest } from '../../core/deploy/model-ref';
@@ -136,10 +136,7 @@ export const driftCommand: CliCommand = {
       USAGE,
       true,
     );
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, USAGE)) return 0;
     if (positionals.length !== 1) throw new CliError(`name one deployment\n\n${USAGE}`, 2);
     const workspaceRoot = values.workspace ? resolve(values.workspace) : findWorkspaceRoot(process.cwd());
     const since = values.since === undefined ? undefined : parseSince(values.since);

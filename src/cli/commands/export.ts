@@ -2,7 +2,13 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
-import { openCurrentIndex, parseCommandArgs, reportInvalidRuns, resolveWorkspace } from '../workspace-index';
+import {
+  openCurrentIndex,
+  parseCommandArgs,
+  reportInvalidRuns,
+  resolveWorkspace,
+  printedHelp,
+} from '../workspace-index';
 import { comparedParams, getComparison, type ComparisonPayload } from '../../core/store/comparison';
 import { allRunIds, summariesForRuns, type ParamEntry, type SummaryEntry } from '../../core/store/runs';
 
@@ -23,10 +29,7 @@ export const exportCommand: CliCommand = {
       },
       USAGE,
     );
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, USAGE)) return 0;
     if (values.format !== 'csv' && values.format !== 'json') {
       throw new CliError(`unknown format "${values.format}": use csv or json`, 2);
     }

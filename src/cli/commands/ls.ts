@@ -9,6 +9,7 @@ import {
   reportInvalidRuns,
   resolveWorkspace,
   START_A_RUN,
+  printedHelp,
 } from '../workspace-index';
 import { RunStatusValue } from '../../core/runs/protocol';
 import { queryRuns, summariesForRuns, type SummaryEntry } from '../../core/store/runs';
@@ -46,10 +47,7 @@ export const lsCommand: CliCommand = {
       },
       USAGE,
     );
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, USAGE)) return 0;
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
       throw new CliError(`--limit must be a whole number from 1 to 10000, got "${values.limit}"`, 2);

@@ -3,7 +3,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { CliCommand } from '../command';
 import { CliError } from '../errors';
 import { formatBytes } from '../../core/format/numbers';
-import { parseCommandArgs } from '../workspace-index';
+import { parseCommandArgs, printedHelp } from '../workspace-index';
 import {
   chainCredentials,
   DockerConfigCredentials,
@@ -60,10 +60,7 @@ export const pushCommand: CliCommand = {
       USAGE,
       true,
     );
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, USAGE)) return 0;
     const [path, ...extra] = positionals;
     if (!path || extra.length > 0) throw new CliError(`give exactly one model file or folder\n\n${USAGE}`, 2);
     if (!values.registry || !values.repository)

@@ -1,5 +1,12 @@
 import type { CliCommand } from '../command';
-import { describeDriver, openIndex, parseCommandArgs, reportInvalidRuns, resolveWorkspace } from '../workspace-index';
+import {
+  describeDriver,
+  openIndex,
+  parseCommandArgs,
+  reportInvalidRuns,
+  resolveWorkspace,
+  printedHelp,
+} from '../workspace-index';
 import { reindex } from '../../core/runs/reindex';
 
 const USAGE = `Usage: trackside reindex [--workspace <path>]
@@ -13,10 +20,7 @@ export const reindexCommand: CliCommand = {
       { workspace: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       USAGE,
     );
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, USAGE)) return 0;
     const root = resolveWorkspace(values.workspace);
     const store = openIndex(root);
     try {

@@ -8,6 +8,7 @@ import {
   parseCommandArgs,
   reportInvalidRuns,
   resolveWorkspace,
+  printedHelp,
 } from '../workspace-index';
 import { getRunDetail, type RunDetail } from '../../core/store/run-detail';
 import { resolveRunId } from '../../core/store/runs';
@@ -24,10 +25,7 @@ export const showCommand: CliCommand = {
       USAGE,
       true,
     );
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    if (printedHelp(values, USAGE)) return 0;
     const [wanted, ...extra] = positionals;
     if (!wanted || extra.length > 0) throw new CliError(`give exactly one run id\n\n${USAGE}`, 2);
     const root = resolveWorkspace(values.workspace);

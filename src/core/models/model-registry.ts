@@ -3,6 +3,7 @@ import { basename, extname, isAbsolute, join } from 'node:path';
 import { hashPathCached } from '../hashing/hash-cache';
 import { withFileLock } from '../queue/file-lock';
 import type { ArtifactEvent } from '../runs/protocol';
+import type { PushRecord as IndexedPushRecord } from '../store/models';
 import { readEventsFrom, runsRoot } from '../runs/reader';
 import { TRACKSIDE_DIR } from '../runs/protocol';
 import { workspaceActor } from './actor';
@@ -42,14 +43,8 @@ export interface RegisteredVersion {
   created: boolean;
 }
 
-export interface PushRecord {
-  name: string;
-  version: number;
-  registry: string;
-  repository: string;
-  tag: string | null;
-  digest: string;
-}
+/** What a push records: the index adds its reference, time and actor. */
+export type PushRecord = Pick<IndexedPushRecord, 'name' | 'version' | 'registry' | 'repository' | 'tag' | 'digest'>;
 
 /** The models journal folded into its current state. */
 interface ModelState {

@@ -55,7 +55,16 @@ export async function readSweepProgress(workspaceRoot: string, record: SweepReco
       return { ...base, status, value };
     }),
   );
-  const count = (statuses: RunStatusValue[]): number =>
+  return summarizeSweep(record, trials);
+}
+
+/**
+ * A sweep's counts and best trial from its trials' statuses and values (read from run folders or
+ * from the index): the best is judged by the sweep's goal among trials with a value.
+ */
+export function summarizeSweep(record: SweepRecord, trials: TrialProgress[]): SweepProgress {
+  const metric = record.definition.metric;
+  const count = (...statuses: RunStatusValue[]): number =>
     trials.filter((t) => t.status !== null && statuses.includes(t.status)).length;
   let best: TrialProgress | null = null;
   for (const trial of trials) {
@@ -67,10 +76,10 @@ export async function readSweepProgress(workspaceRoot: string, record: SweepReco
     name: record.name,
     metric,
     total: trials.length,
-    done: count(['finished']),
-    running: count(['running']),
-    queued: count(['queued', 'pending']),
-    failed: count(['failed', 'killed']) + trials.filter((t) => t.status === null && t.error !== null).length,
+    done: count('finished'),
+    running: count('running'),
+    queued: count('queued', 'pending'),
+    failed: count('failed', 'killed') + trials.filter((t) => t.status === null && t.error !== null).length,
     best,
     trials,
   };

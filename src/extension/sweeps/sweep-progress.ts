@@ -1,7 +1,7 @@
 import { formatNumber } from '../../core/format/numbers';
 import type { IndexStore } from '../../core/store/database';
 import { summariesForRuns, type RunRow } from '../../core/store/runs';
-import type { SweepProgress, TrialProgress } from '../../core/sweeps/progress';
+import { summarizeSweep, type SweepProgress, type TrialProgress } from '../../core/sweeps/progress';
 import type { SweepRecord } from '../../core/sweeps/sweep-record';
 
 /** The same counts and best trial as the core's readSweepProgress, from index rows instead of run folders. */
@@ -24,24 +24,7 @@ export function progressFromIndex(
     value: t.runId ? (values.get(t.runId) ?? null) : null,
     error: t.error,
   }));
-  const count = (...statuses: string[]) => trials.filter((t) => t.status && statuses.includes(t.status)).length;
-  let best: TrialProgress | null = null;
-  for (const trial of trials) {
-    if (trial.value === null) continue;
-    if (!best || (metric.goal === 'min' ? trial.value < best.value! : trial.value > best.value!)) best = trial;
-  }
-  return {
-    id: record.id,
-    name: record.name,
-    metric,
-    total: trials.length,
-    done: count('finished'),
-    running: count('running'),
-    queued: count('queued', 'pending'),
-    failed: count('failed', 'killed') + trials.filter((t) => t.status === null && t.error !== null).length,
-    best,
-    trials,
-  };
+  return summarizeSweep(record, trials);
 }
 
 /** "2/4 done, 1 running, 1 queued · best val_acc 0.95 (trial 3)" */
