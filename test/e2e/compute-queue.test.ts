@@ -1,4 +1,5 @@
 import { PYTHON } from '../fixtures/python';
+import { runIdNamed } from '../fixtures/run-lookup';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,11 +76,9 @@ function runsDir(): string {
 }
 
 function runIdByName(name: string): string {
-  for (const id of readdirSync(runsDir())) {
-    const info = JSON.parse(readFileSync(join(runsDir(), id, 'run.json'), 'utf8')) as { name: string };
-    if (info.name === name) return id;
-  }
-  throw new Error(`no run named ${name}`);
+  const id = runIdNamed(runsDir(), name);
+  if (id === undefined) throw new Error(`no run named ${name}`);
+  return id;
 }
 
 function statusOf(id: string): StatusFile {

@@ -1,7 +1,8 @@
 import { PYTHON } from '../fixtures/python';
+import { runIdNamed } from '../fixtures/run-lookup';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach } from 'node:test';
 import { promisify } from 'node:util';
@@ -76,11 +77,9 @@ function runsDir(): string {
 }
 
 function runFile<T>(name: string, file: string): T {
-  for (const id of readdirSync(runsDir())) {
-    const info = JSON.parse(readFileSync(join(runsDir(), id, 'run.json'), 'utf8')) as { name: string };
-    if (info.name === name) return JSON.parse(readFileSync(join(runsDir(), id, file), 'utf8')) as T;
-  }
-  throw new Error(`no run named ${name}`);
+  const id = runIdNamed(runsDir(), name);
+  if (id === undefined) throw new Error(`no run named ${name}`);
+  return JSON.parse(readFileSync(join(runsDir(), id, file), 'utf8')) as T;
 }
 
 interface SlurmJob {

@@ -607,7 +607,7 @@ suite.test(
   'a deployment from the palette whose port is taken ends failed, with its reason, next step and last log lines',
   async ({ workbench }) => {
     // This time from the palette, which offers the recorded pushes.
-    await (await openQuickInput(workbench.page, 'F1')).fill('>Trackside: Deploy…');
+    await openQuickInput(workbench.page, 'F1', '>Trackside: Deploy…');
     await pickQuickItem(workbench, 'Trackside: Deploy…');
     await pickQuickItem(workbench, `${MODEL} v1`);
     await pickQuickItem(workbench, BUSY_TARGET);

@@ -1,4 +1,5 @@
 import { eventually } from '../fixtures/polling';
+import { runIdNamed } from '../fixtures/run-lookup';
 import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,8 +48,7 @@ const runs: { first?: string } = {};
 
 /** Opens a workspace file with Quick Open, as a user types its name. */
 async function openFile(page: Page, name: string): Promise<void> {
-  const input = await openQuickInput(page, 'Control+P');
-  await input.fill(name);
+  await openQuickInput(page, 'Control+P', name);
   await page
     // Not a copy of the file that a code diff opened from a temp folder (Quick Open remembers it).
     .locator('.quick-input-list .monaco-list-row:not([aria-label*="trackside-run-code"])')
@@ -531,14 +531,5 @@ function runStatus(id: string): { status: string; exitCode: number | null } {
 /** The run folder whose run.json carries this name. */
 async function runIdOf(name: string): Promise<string> {
   const root = join(workspace.path, '.trackside', 'runs');
-  return eventually(`the run folder of ${name}`, async () => {
-    for (const id of readdirSync(root)) {
-      try {
-        if ((JSON.parse(readFileSync(join(root, id, 'run.json'), 'utf8')) as { name: string }).name === name) return id;
-      } catch {
-        // A run.json being written.
-      }
-    }
-    return null;
-  });
+  return eventually(`the run folder of ${name}`, () => runIdNamed(root, name));
 }

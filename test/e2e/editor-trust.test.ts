@@ -30,8 +30,7 @@ suite.test('in Restricted Mode the run command refuses and explains how to trust
   const { workbench, page } = session;
   await workbench.open();
   await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: stepTimeout });
-  const input = await openQuickInput(page, 'Control+P');
-  await input.fill(slowScript);
+  await openQuickInput(page, 'Control+P', slowScript);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: slowScript }).first().click();
   await page.locator('.tabs-container .tab.active', { hasText: slowScript }).waitFor({ timeout: stepTimeout });
 

@@ -183,8 +183,7 @@ suite.test('"Export SVG" saves the graph as a standalone SVG file', async ({ wor
 });
 
 suite.test('"Find Models Trained on This File" lists the run and the model version', async ({ workbench }) => {
-  const input = await openQuickInput(workbench.page, 'Control+P');
-  await input.fill('digits.csv');
+  const input = await openQuickInput(workbench.page, 'Control+P', 'digits.csv');
   await pickQuickItem(workbench, 'digits.csv');
   await workbench.activeTabTitle().filter({ hasText: 'digits.csv' }).waitFor({ timeout: stepTimeout });
   await paletteCommand(workbench.page, 'Trackside: Find Models Trained on This File');

@@ -55,8 +55,7 @@ suite.test(
     );
 
     // Quick Open lists train_digits.py twice: the one of the tabular folder.
-    const input = await openQuickInput(page, 'Control+P');
-    await input.fill('train_digits.py');
+    await openQuickInput(page, 'Control+P', 'train_digits.py');
     await page
       .locator('.quick-input-list .monaco-list-row', { hasText: 'tabular' })
       .filter({ hasText: 'train_digits.py' })

@@ -9,17 +9,18 @@ import { resultsDir } from './paths';
 export const stepTimeout = 30_000;
 
 /**
- * Opens the quick input with `key` (F1: commands, Control+P: files). A key pressed while a webview
- * has the focus can be lost on a busy machine: it is pressed again, from the active editor tab,
- * until the input shows.
+ * Opens the quick input with `key` (F1: commands, Control+P: files) and types `text` into it. A key
+ * pressed while a webview has the focus can be lost on a busy machine, and a webview that takes the
+ * focus back closes the quick input as it opens: the key is pressed again, from the active editor
+ * tab, until the text is in the input.
  */
-export async function openQuickInput(page: Page, key: 'F1' | 'Control+P'): Promise<Locator> {
+export async function openQuickInput(page: Page, key: 'F1' | 'Control+P', text: string): Promise<Locator> {
   const input = page.locator('.quick-input-widget input.input');
   const deadline = Date.now() + stepTimeout;
   for (;;) {
     await page.keyboard.press(key);
     try {
-      await input.waitFor({ timeout: 3000 });
+      await input.fill(text, { timeout: 3000 });
       return input;
     } catch (error) {
       if (Date.now() > deadline) throw error;
@@ -41,8 +42,7 @@ export async function paletteCommand(page: Page, title: string): Promise<void> {
     .first();
   const deadline = Date.now() + 2 * stepTimeout;
   for (;;) {
-    const input = await openQuickInput(page, 'F1');
-    await input.fill(`>${title}`);
+    await openQuickInput(page, 'F1', `>${title}`);
     try {
       await row.waitFor({ timeout: 10_000 });
       break;
