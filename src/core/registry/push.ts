@@ -5,6 +5,7 @@ import {
   DEFAULT_MONOLITHIC_MAX,
   uploadBlob,
   type BlobOutcome,
+  type BlobUploadOptions,
   type BlobUploadReport,
 } from './blob-upload';
 import { OCI_MANIFEST, OciRegistryClient } from './client';
@@ -110,20 +111,20 @@ export async function pushModel(
     );
   }
 
-  const emit = options.onProgress ?? (() => undefined);
+  const tally = new PushTally(options);
   const cache = options.workspaceRoot ? await HashCache.load(hashCachePath(options.workspaceRoot)) : undefined;
   const hashes: HashLookup = cache ?? new MemoryHashes();
   const client = new OciRegistryClient(target.endpoint, { credentials: options.credentials });
   try {
-    const uploaded = await uploadUnhashedFiles(client, input, target, hashes, options);
+    const uploaded = await uploadUnhashedFiles(client, input, target, hashes, options, tally);
     // What was not sent above is hashed now (or read from the cache), so the manifest can name it.
     const packed = await packModel(input, {
       hashes,
       signal: options.signal,
-      onHashed: (done, total) => emit({ phase: 'hashing', bytesDone: done, bytesTotal: total, bytesSent: 0 }),
+      onHashed: (done, total) => tally.hashed(done, total),
     });
     await cache?.save();
-    return await pushPacked(client, packed, target, options, uploaded);
+    return await pushPacked(client, packed, target, options, tally, uploaded);
   } finally {
     await client.close();
   }
@@ -142,6 +143,63 @@ class MemoryHashes implements HashLookup {
 }
 
 /**
+ * The running totals of one push, told to `onProgress` as they move: bytes stored in the registry
+ * over every blob, and bytes put on the wire (resent ones included). One tally spans the large
+ * files sent while they are hashed and the blobs sent after packing, so neither figure goes back.
+ */
+class PushTally {
+  stored = 0;
+  bytesSent = 0;
+  bytesTotal = 0;
+  readonly retry: RetryPolicy;
+  private readonly states: UploadStateStore;
+  private readonly emit: (progress: PushProgress) => void;
+
+  constructor(private readonly options: PushOptions) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.states =
+      options.uploadStates ??
+      (options.workspaceRoot
+        ? new FolderUploadStates(uploadStateDir(options.workspaceRoot))
+        : new MemoryUploadStates());
+    this.emit = options.onProgress ?? (() => undefined);
+  }
+
+  /** How one blob is uploaded: the push's settings, and progress that moves the totals. */
+  uploadOptions(blob: Omit<PushBlobProgress, 'position'>, mountFrom: readonly string[]): BlobUploadOptions {
+    return {
+      states: this.states,
+      retry: this.retry,
+      chunkSize: this.options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      monolithicMax: this.options.monolithicMax ?? DEFAULT_MONOLITHIC_MAX,
+      mountFrom,
+      signal: this.options.signal,
+      onProgress: (position, delta) => {
+        this.bytesSent += delta;
+        this.emit({ ...this.totals('uploading'), bytesDone: this.stored + position, blob: { ...blob, position } });
+      },
+    };
+  }
+
+  /** A blob the registry confirmed (already counted in `stored`). */
+  blobStored(blob: Omit<PushBlobProgress, 'position' | 'outcome'>, outcome: BlobOutcome): void {
+    this.emit({ ...this.totals('uploading'), blob: { ...blob, position: blob.size, outcome } });
+  }
+
+  hashed(done: number, total: number): void {
+    this.emit({ phase: 'hashing', bytesDone: done, bytesTotal: total, bytesSent: this.bytesSent });
+  }
+
+  phase(phase: 'tagging' | 'done'): void {
+    this.emit(this.totals(phase));
+  }
+
+  private totals(phase: PushProgress['phase']): PushProgress {
+    return { phase, bytesDone: this.stored, bytesTotal: this.bytesTotal, bytesSent: this.bytesSent };
+  }
+}
+
+/**
  * Sends the large model files no digest is known of while hashing them (see hashing-upload.ts), and
  * records their digests. Skipped when blobs may be mounted from elsewhere, which needs the digest
  * first. Returns what was uploaded, by digest.
@@ -152,6 +210,7 @@ async function uploadUnhashedFiles(
   target: PushTarget,
   hashes: HashLookup,
   options: PushOptions,
+  tally: PushTally,
 ): Promise<Map<string, BlobUploadReport>> {
   const uploaded = new Map<string, BlobUploadReport>();
   if ((options.mountFrom ?? []).length > 0) return uploaded;
@@ -159,39 +218,16 @@ async function uploadUnhashedFiles(
   const files = await listModelFiles(parseModelPackInput(input).path);
   const unhashed = files.filter((f) => f.size > monolithicMax && hashes.get(f.absolute, f.stamp) === undefined);
   if (unhashed.length === 0) return uploaded;
-  const emit = options.onProgress ?? (() => undefined);
-  const bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
-  const states =
-    options.uploadStates ??
-    (options.workspaceRoot ? new FolderUploadStates(uploadStateDir(options.workspaceRoot)) : new MemoryUploadStates());
-  let stored = 0;
-  let bytesSent = 0;
+  tally.bytesTotal = files.reduce((sum, f) => sum + f.size, 0);
   for (const file of unhashed) {
     if (options.signal?.aborted) throw new PushCancelledError();
     const { digest, report } = await uploadWhileHashing(
       client,
       target.repository,
       { path: file.absolute, size: file.size, identity: `${file.absolute}\0${file.stamp.size}\0${file.stamp.mtimeNs}` },
-      {
-        states,
-        retry: { ...DEFAULT_RETRY, ...options.retry },
-        chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-        monolithicMax,
-        mountFrom: [],
-        signal: options.signal,
-        onProgress: (position, delta) => {
-          bytesSent += delta;
-          emit({
-            phase: 'uploading',
-            bytesDone: stored + position,
-            bytesTotal,
-            bytesSent,
-            blob: { digest: '', path: file.relative, size: file.size, position },
-          });
-        },
-      },
+      tally.uploadOptions({ digest: '', path: file.relative, size: file.size }, []),
     );
-    stored += file.size;
+    tally.stored += file.size;
     hashes.set(file.absolute, file.stamp, digest.slice('sha256:'.length));
     uploaded.set(digest, report);
   }
@@ -199,22 +235,18 @@ async function uploadUnhashedFiles(
 }
 
 /**
- * The upload half of a push, for callers that packed already or keep their own client. `uploaded`
- * holds blobs this push already sent (and the registry confirmed), by digest.
+ * The upload half of a push. `uploaded` holds blobs this push already sent (and the registry
+ * confirmed), by digest; `tally` has counted them.
  */
-export async function pushPacked(
+async function pushPacked(
   client: OciRegistryClient,
   packed: PackedModel,
   target: PushTarget,
-  options: PushOptions = {},
-  uploaded: ReadonlyMap<string, BlobUploadReport> = new Map(),
+  options: PushOptions,
+  tally: PushTally,
+  uploaded: ReadonlyMap<string, BlobUploadReport>,
 ): Promise<PushResult> {
-  const emit = options.onProgress ?? (() => undefined);
   const signal = options.signal;
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
-  const states =
-    options.uploadStates ??
-    (options.workspaceRoot ? new FolderUploadStates(uploadStateDir(options.workspaceRoot)) : new MemoryUploadStates());
 
   const blobs: { blob: PackedBlob; path: string }[] = [
     { blob: packed.config, path: 'config' },
@@ -227,9 +259,12 @@ export async function pushPacked(
   const unique = blobs.filter(
     (b, i) => blobs.findIndex((o) => o.blob.descriptor.digest === b.blob.descriptor.digest) === i,
   );
-  const bytesTotal = unique.reduce((sum, b) => sum + b.blob.descriptor.size, 0);
-  let stored = 0;
-  let bytesSent = 0;
+  // Now the blobs are known: the total is theirs, and what was sent while hashing is stored.
+  tally.bytesTotal = unique.reduce((sum, b) => sum + b.blob.descriptor.size, 0);
+  tally.stored = unique.reduce(
+    (sum, b) => sum + (uploaded.has(b.blob.descriptor.digest) ? b.blob.descriptor.size : 0),
+    0,
+  );
   const reports: PushedBlob[] = [];
 
   for (const { blob, path } of unique) {
@@ -237,61 +272,30 @@ export async function pushPacked(
     const { digest, size } = blob.descriptor;
     const sent = uploaded.get(digest);
     if (sent) {
-      bytesSent += sent.bytesSent;
-      stored += size;
       reports.push({ ...sent, path });
-      emit({
-        phase: 'uploading',
-        bytesDone: stored,
-        bytesTotal,
-        bytesSent,
-        blob: { digest, path, size, position: size, outcome: sent.outcome },
-      });
+      tally.blobStored({ digest, path, size }, sent.outcome);
       continue;
     }
     const report = await uploadBlob(
       client,
       target.repository,
       { digest, size, source: blob.source },
-      {
-        states,
-        retry,
-        chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-        monolithicMax: options.monolithicMax ?? DEFAULT_MONOLITHIC_MAX,
-        mountFrom: options.mountFrom ?? [],
-        signal,
-        onProgress: (position, delta) => {
-          bytesSent += delta;
-          emit({
-            phase: 'uploading',
-            bytesDone: stored + position,
-            bytesTotal,
-            bytesSent,
-            blob: { digest, path, size, position },
-          });
-        },
-      },
+      tally.uploadOptions({ digest, path, size }, options.mountFrom ?? []),
     );
-    stored += size;
+    tally.stored += size;
     reports.push({ ...report, path });
-    emit({
-      phase: 'uploading',
-      bytesDone: stored,
-      bytesTotal,
-      bytesSent,
-      blob: { digest, path, size, position: size, outcome: report.outcome },
-    });
+    tally.blobStored({ digest, path, size }, report.outcome);
   }
 
   // Every blob is confirmed (201 with its digest, or present): now the manifest may point at them.
-  emit({ phase: 'tagging', bytesDone: stored, bytesTotal, bytesSent });
+  tally.phase('tagging');
   const references = target.tags.length > 0 ? target.tags : [packed.manifestDigest];
   for (const reference of references) {
-    await withRetry(retry, signal, () =>
+    await withRetry(tally.retry, signal, () =>
       client.putManifest(target.repository, reference, packed.manifest, OCI_MANIFEST, signal),
     );
   }
-  emit({ phase: 'done', bytesDone: stored, bytesTotal, bytesSent });
+  tally.phase('done');
   return {
     registry: client.host,
     repository: target.repository,
@@ -300,7 +304,7 @@ export async function pushPacked(
     reference: `${client.host}/${target.repository}@${packed.manifestDigest}`,
     manifest: packed.manifest,
     blobs: reports,
-    bytesSent,
+    bytesSent: tally.bytesSent,
     totalBytes: packed.totalBytes,
     packed,
   };

@@ -138,4 +138,28 @@ describe('push and pull a ModelPack model against a real registry', () => {
       JSON.stringify(result.blobs.map((b) => b.outcome)),
     );
   });
+
+  it('a first push of a large file, sent while it is hashed, reports progress that never goes back', async () => {
+    // Larger than the single-PUT limit and never hashed before: it is uploaded while it is hashed,
+    // before the small files are packed and sent.
+    const fresh = await writeDemoModel(join(work, 'large-model'), 2 * 1024 * 1024 + 5);
+    const progress: PushProgress[] = [];
+    const result = await pushModel(
+      demoInput(fresh),
+      { endpoint: { url: registry.url }, repository: 'team/large', tags: ['1.0.0'] },
+      { onProgress: (p) => progress.push(p), workspaceRoot: work, monolithicMax: 256 * 1024, chunkSize: 512 * 1024 },
+    );
+    const uploading = progress.filter((p) => p.phase === 'uploading');
+    assert.ok(uploading.some((p) => p.blob?.path === 'weights/model.pt'));
+    for (let i = 1; i < uploading.length; i++) {
+      const [before, now] = [uploading[i - 1]!, uploading[i]!];
+      assert.ok(now.bytesDone >= before.bytesDone, `stored went from ${before.bytesDone} to ${now.bytesDone}`);
+      assert.ok(now.bytesSent >= before.bytesSent, `sent went from ${before.bytesSent} to ${now.bytesSent}`);
+    }
+    const last = progress.at(-1)!;
+    assert.equal(last.phase, 'done');
+    assert.equal(last.bytesDone, last.bytesTotal);
+    assert.equal(last.bytesTotal, result.totalBytes);
+    assert.equal(last.bytesSent, result.bytesSent);
+  });
 });
