@@ -23,7 +23,7 @@ import { copyDemoWorkspace } from './fixtures/workspace';
 import { ConsoleLog } from './harness/chromium';
 import { repoRoot, resultsDir } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { openQuickInput, paletteCommand, stepTimeout } from './harness/workbench';
+import { answerFileDialog, openQuickInput, paletteCommand, stepTimeout } from './harness/workbench';
 
 // A user compares three runs: the table shows what the index holds, sorts, filters and exports; the
 // overlay draws a line per run; a live run's new points reach the chart; a window reload brings the
@@ -289,17 +289,7 @@ async function waitForDrawnLines(plot: Locator, count: number | 'some'): Promise
 /** Clicks a chart's export button and saves through VS Code's save dialog; returns the file's bytes. */
 async function exportChart(page: Page, chart: Locator, format: 'PNG' | 'SVG', path: string): Promise<Buffer> {
   await chart.locator('vscode-button', { hasText: format }).click();
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ timeout: stepTimeout });
-  const suffix = `-chart.${format.toLowerCase()}`;
-  await page.waitForFunction(
-    (end) =>
-      (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith(end),
-    suffix,
-    { timeout: stepTimeout },
-  );
-  await input.fill(path);
-  await page.keyboard.press('Enter');
+  await answerFileDialog(page, `-chart.${format.toLowerCase()}`, path);
   const deadline = Date.now() + stepTimeout;
   for (;;) {
     try {
@@ -432,21 +422,7 @@ suite.test(
     await view.getByRole('tab', { name: 'Table' }).click();
     await table(view).waitFor({ timeout: stepTimeout });
     await view.getByRole('button', { name: 'Export CSV' }).click();
-    // In the browser the save dialog is VS Code's own: a quick input holding the path.
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ timeout: stepTimeout });
-    // The dialog fills in the suggested name once it has read the folder; replace it after that.
-    await page.waitForFunction(
-      () =>
-        (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith(
-          'trackside-runs.csv',
-        ),
-      undefined,
-      { timeout: stepTimeout },
-    );
-    await input.fill(exportPath);
-    assert.equal(await input.inputValue(), exportPath);
-    await page.keyboard.press('Enter');
+    await answerFileDialog(page, 'trackside-runs.csv', exportPath);
     const deadline = Date.now() + stepTimeout;
     let written = '';
     while (Date.now() < deadline) {

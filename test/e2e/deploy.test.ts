@@ -23,7 +23,7 @@ import { eventually } from '../fixtures/polling';
 import { commitWorkspace, copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { contextMenu, openQuickInput, stepTimeout, type Workbench } from './harness/workbench';
+import { answerFileDialog, contextMenu, openQuickInput, stepTimeout, type Workbench } from './harness/workbench';
 
 // A user with a trained, registered and pushed digits model deploys the push from the Models view
 // to a real Podman API, watches the Deployments view turn ready, sends a test request and reads the
@@ -429,11 +429,8 @@ suite.test(
       const runsDir = join(workspace.path, '.trackside', 'runs');
       const before = new Set(readdirSync(runsDir));
       await toast.locator('.monaco-button', { hasText: 'Retrain on New Data' }).click();
-      // The open dialog is VS Code's own in the browser: a quick input holding a path.
-      const input = workbench.page.locator('.quick-input-widget input.input');
-      await input.waitFor({ timeout: stepTimeout });
-      await input.fill(fresh);
-      await input.press('Enter');
+      // The open dialog starts in the folder of the run's data input.
+      await answerFileDialog(workbench.page, '/data/', fresh);
 
       let retrained = '';
       for (let i = 0; i < 240 && !retrained; i++) {

@@ -11,7 +11,14 @@ import { eventually } from '../fixtures/polling';
 import { commitWorkspace, copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot, resultsDir } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { contextMenu, openQuickInput, paletteCommand, stepTimeout, type Workbench } from './harness/workbench';
+import {
+  answerFileDialog,
+  contextMenu,
+  openQuickInput,
+  paletteCommand,
+  stepTimeout,
+  type Workbench,
+} from './harness/workbench';
 
 // A user trains the demo model (it logs its data file and its model), registers the model, and
 // follows the lineage: data → run → model version, with hashes; the run node opens the run view;
@@ -164,15 +171,8 @@ suite.test('"Export SVG" saves the graph as a standalone SVG file', async ({ wor
   const target = join(workspace.path, 'lineage.svg');
   await workbench.webviewFrame().locator('vscode-button', { hasText: 'Export SVG' }).click();
   // The save dialog proposes lineage.svg in the workspace.
-  const input = workbench.page.locator('.quick-input-widget input.input');
-  await input.waitFor({ timeout: stepTimeout });
+  await answerFileDialog(workbench.page, '/demo/lineage.svg');
   const deadline = Date.now() + stepTimeout;
-  // The dialog fills in the folder first, then the proposed name.
-  while (!(await input.inputValue()).endsWith('/demo/lineage.svg') && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.match(await input.inputValue(), /\/demo\/lineage\.svg$/);
-  await input.press('Enter');
   while (!existsSync(target) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const svgText = readFileSync(target, 'utf8');
   writeFileSync(join(resultsDir, 'lineage-export.svg'), svgText);

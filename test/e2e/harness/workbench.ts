@@ -31,6 +31,28 @@ export async function openQuickInput(page: Page, key: 'F1' | 'Control+P', text: 
 }
 
 /**
+ * Answers VS Code's own file dialog (in the browser, a quick input holding a path). The dialog
+ * reads its folder before it fills in what it proposes, and what it fills in then replaces anything
+ * typed before: this waits until the value ends with `proposed`, types `path` in its place (when
+ * given) and accepts.
+ */
+export async function answerFileDialog(page: Page, proposed: string, path?: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ timeout: stepTimeout });
+  await page.waitForFunction(
+    (end) => document.querySelector<HTMLInputElement>('.quick-input-widget input.input')?.value.endsWith(end),
+    proposed,
+    { timeout: stepTimeout },
+  );
+  if (path !== undefined) {
+    await input.fill(path);
+    const typed = await input.inputValue();
+    if (typed !== path) throw new Error(`the file dialog holds ${typed}, not the path typed: ${path}`);
+  }
+  await input.press('Enter');
+}
+
+/**
  * Picks `title` in the command palette and leaves the quick input to what the command shows. The
  * palette lists an extension's commands once the extension host has loaded it: until then it is
  * opened again.
