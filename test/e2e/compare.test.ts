@@ -23,7 +23,14 @@ import { copyDemoWorkspace } from './fixtures/workspace';
 import { ConsoleLog } from './harness/chromium';
 import { repoRoot, resultsDir } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { answerFileDialog, openQuickInput, paletteCommand, stepTimeout } from './harness/workbench';
+import {
+  answerFileDialog,
+  openQuickInput,
+  paletteCommand,
+  paletteCommandWithPick,
+  quickPickRow,
+  stepTimeout,
+} from './harness/workbench';
 
 // A user compares three runs: the table shows what the index holds, sorts, filters and exports; the
 // overlay draws a line per run; a live run's new points reach the chart; a window reload brings the
@@ -77,18 +84,9 @@ function column(id: string, aggregate: 'last' | 'min' | 'max' = 'last'): Column 
 const table = (view: FrameLocator) => view.locator('trackside-runs-table [role="grid"]');
 const rowNames = (view: FrameLocator) => table(view).locator('.row .cell[data-column="name"]').allInnerTexts();
 
-/**
- * Runs a palette command that opens a quick pick of its own (the quick input stays open), and waits
- * until the pick lists `expected`. The palette's filter does not match a title's ellipsis: pass the
- * title without it.
- */
+/** Runs a palette command that opens a quick pick of runs, and waits until the pick lists `expected`. */
 async function commandWithPick(page: Page, title: string, expected: string): Promise<void> {
-  await paletteCommand(page, title);
-  await page
-    .locator('.quick-input-list .monaco-list-row')
-    .filter({ hasText: expected })
-    .first()
-    .waitFor({ timeout: stepTimeout });
+  await paletteCommandWithPick(page, title, quickPickRow(page, expected));
 }
 
 async function pickRunsFromPalette(page: Page, names: readonly string[]): Promise<void> {

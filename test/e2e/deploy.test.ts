@@ -23,7 +23,14 @@ import { eventually } from '../fixtures/polling';
 import { commitWorkspace, copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { answerFileDialog, contextMenu, openQuickInput, stepTimeout, type Workbench } from './harness/workbench';
+import {
+  answerFileDialog,
+  contextMenu,
+  openQuickInput,
+  pickQuickItem,
+  stepTimeout,
+  type Workbench,
+} from './harness/workbench';
 
 // A user with a trained, registered and pushed digits model deploys the push from the Models view
 // to a real Podman API, watches the Deployments view turn ready, sends a test request and reads the
@@ -141,12 +148,6 @@ const suite = workbenchSuite('deploy', async () => {
     },
   };
 });
-
-async function pickQuickItem(workbench: Workbench, text: string): Promise<void> {
-  const row = workbench.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: text }).first();
-  await row.waitFor({ timeout: stepTimeout });
-  await row.click();
-}
 
 /** The quick pick of deployment targets that Deploy… opens. */
 const targetPick = (workbench: Workbench) =>
@@ -303,7 +304,7 @@ suite.test(
     );
     await contextMenu(workbench.page, push, 'Deploy…', targetPick(workbench));
 
-    await pickQuickItem(workbench, TARGET);
+    await pickQuickItem(workbench.page, TARGET);
     // The name is proposed from the model's name.
     const input = workbench.page.locator('.quick-input-widget input.input');
     await workbench.page.waitForFunction(
@@ -516,7 +517,7 @@ suite.test(
     const push = models.locator(`.monaco-list-row[aria-label^="pushed to "][aria-label*="${REPOSITORY}:v2 @"]`);
     await push.waitFor({ timeout: stepTimeout });
     await contextMenu(workbench.page, push, 'Deploy…', targetPick(workbench));
-    await pickQuickItem(workbench, TARGET);
+    await pickQuickItem(workbench.page, TARGET);
     // The proposed name is taken: the box says which version it replaces.
     await workbench.page
       .locator('.quick-input-widget .quick-input-message', {
@@ -605,9 +606,9 @@ suite.test(
   async ({ workbench }) => {
     // This time from the palette, which offers the recorded pushes.
     await openQuickInput(workbench.page, 'F1', '>Trackside: Deploy…');
-    await pickQuickItem(workbench, 'Trackside: Deploy…');
-    await pickQuickItem(workbench, `${MODEL} v1`);
-    await pickQuickItem(workbench, BUSY_TARGET);
+    await pickQuickItem(workbench.page, 'Trackside: Deploy…');
+    await pickQuickItem(workbench.page, `${MODEL} v1`);
+    await pickQuickItem(workbench.page, BUSY_TARGET);
     const input = workbench.page.locator('.quick-input-widget input.input');
     await input.fill('digits-busy');
     await input.press('Enter');

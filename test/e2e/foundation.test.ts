@@ -101,7 +101,15 @@ suite.test(
     await workbench.runCommand('Trackside: Show Log');
     // Monaco renders spaces as no-break spaces: \s matches both.
     const driverLine = new RegExp(`Index\\sdriver:\\s${driver}\\s\\(SQLite\\s3\\.\\d+\\.\\d+\\)\\son\\sNode\\s`);
-    await workbench.panelEditorLines().filter({ hasText: driverLine }).waitFor({ timeout: stepTimeout });
+    // The log follows its end, and the driver is among its first lines: scrolled to the top, as a user would.
+    const lines = workbench.panelEditorLines();
+    await lines.click();
+    await workbench.page.keyboard.press('Control+Home');
+    await lines.filter({ hasText: driverLine }).waitFor({ timeout: stepTimeout });
+    // The views and commands that asked for the index while it opened shared one opening.
+    const ready = lines.locator('.view-line').filter({ hasText: /Index\sof\sdemo\sready\sin\s/ });
+    assert.equal(await ready.count(), 1, 'the index is reported ready once');
+    await workbench.screenshot('foundation-show-log');
     const errors = (await workbench.notifications()).filter((text) => text.includes('Trackside'));
     assert.deepEqual(errors, [], 'no Trackside notification (such as a driver that fails to load) is shown');
   },

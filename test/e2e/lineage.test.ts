@@ -15,7 +15,10 @@ import {
   answerFileDialog,
   contextMenu,
   openQuickInput,
-  paletteCommand,
+  paletteCommandAndPick,
+  paletteCommandWithPick,
+  pickQuickItem,
+  quickPickRow,
   stepTimeout,
   type Workbench,
 } from './harness/workbench';
@@ -75,19 +78,9 @@ const suite = workbenchSuite('lineage', () => {
   return { workspace: workspace.path };
 });
 
-/**
- * Runs a palette command that asks with a quick pick of its own, and picks `item` there. (The
- * harness's runCommand waits for the palette to close, which a command that asks never lets happen.)
- */
+/** Runs a palette command that asks for a run with a quick pick of its own, and picks `item` there. */
 async function runCommandAndPick(workbench: Workbench, title: string, item: string): Promise<void> {
-  await paletteCommand(workbench.page, title);
-  await pickQuickItem(workbench, item);
-}
-
-async function pickQuickItem(workbench: Workbench, text: string): Promise<void> {
-  const row = workbench.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: text }).first();
-  await row.waitFor({ timeout: stepTimeout });
-  await row.click();
+  await paletteCommandAndPick(workbench.page, title, quickPickRow(workbench.page, item));
 }
 
 function lineageNode(workbench: Workbench, kind: string) {
@@ -184,11 +177,14 @@ suite.test('"Export SVG" saves the graph as a standalone SVG file', async ({ wor
 
 suite.test('"Find Models Trained on This File" lists the run and the model version', async ({ workbench }) => {
   const input = await openQuickInput(workbench.page, 'Control+P', 'digits.csv');
-  await pickQuickItem(workbench, 'digits.csv');
+  await pickQuickItem(workbench.page, 'digits.csv');
   await workbench.activeTabTitle().filter({ hasText: 'digits.csv' }).waitFor({ timeout: stepTimeout });
-  await paletteCommand(workbench.page, 'Trackside: Find Models Trained on This File');
+  await paletteCommandWithPick(
+    workbench.page,
+    'Trackside: Find Models Trained on This File',
+    quickPickRow(workbench.page, 'digits-logreg v1'),
+  );
   const list = workbench.page.locator('.quick-input-list');
-  await list.locator('.monaco-list-row').filter({ hasText: 'digits-logreg v1' }).waitFor({ timeout: stepTimeout });
   // The run's own row (the model version's row names it as its source too).
   await list
     .locator('.monaco-list-row')

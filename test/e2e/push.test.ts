@@ -11,7 +11,7 @@ import { TestRegistry } from '../fixtures/registry/docker-registry';
 import { copyDemoWorkspace } from './fixtures/workspace';
 import { repoRoot } from './harness/paths';
 import { workbenchSuite } from './harness/suite';
-import { stepTimeout, type Workbench } from './harness/workbench';
+import { pickQuickItem, stepTimeout, type Workbench } from './harness/workbench';
 
 // A user pushes the demo model's version to the team registry (a real docker-registry on loopback,
 // plain HTTP, htpasswd basic auth) from the Models view: Push… → registry → repository → tags → a
@@ -58,12 +58,6 @@ const suite = workbenchSuite('push', async () => {
 
 const quickInput = (workbench: Workbench) => workbench.page.locator('.quick-input-widget input.input');
 
-async function pickQuickItem(workbench: Workbench, text: string): Promise<void> {
-  const row = workbench.page.locator('.quick-input-list .monaco-list-row').filter({ hasText: text }).first();
-  await row.waitFor({ timeout: stepTimeout });
-  await row.click();
-}
-
 async function waitForInputValue(workbench: Workbench, value: string): Promise<void> {
   await workbench.page.waitForFunction(
     (expected) => document.querySelector<HTMLInputElement>('.quick-input-widget input.input')?.value === expected,
@@ -78,7 +72,7 @@ function toast(workbench: Workbench, text: string | RegExp) {
 
 /** Registry, repository and tags, as the command asks them. */
 async function answerPushQuestions(workbench: Workbench, tags: string[]): Promise<void> {
-  await pickQuickItem(workbench, 'team');
+  await pickQuickItem(workbench.page, 'team');
   await waitForInputValue(workbench, `ml/${MODEL}`);
   await quickInput(workbench).press('Enter');
   // The version is ticked already; aliases are ticked by the user.
@@ -86,7 +80,7 @@ async function answerPushQuestions(workbench: Workbench, tags: string[]): Promis
     .locator('.quick-input-list .monaco-list-row')
     .filter({ hasText: 'v1' })
     .waitFor({ timeout: stepTimeout });
-  for (const tag of tags) await pickQuickItem(workbench, tag);
+  for (const tag of tags) await pickQuickItem(workbench.page, tag);
   await workbench.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
 }
 

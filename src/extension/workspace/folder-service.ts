@@ -24,6 +24,7 @@ export class FolderService implements vscode.Disposable {
   /** A deployment record was written or removed. */
   readonly onDidChangeDeployments = this.deploymentsEmitter.event;
   private readonly workspace: Promise<Workspace>;
+  private opened: Promise<IndexStore> | undefined;
 
   constructor(
     readonly folder: vscode.WorkspaceFolder,
@@ -54,22 +55,30 @@ export class FolderService implements vscode.Disposable {
     return existsSync(this.layout.dir);
   }
 
-  /** The folder's index, opened and caught up with its run folders and journals on first use. */
-  async store(): Promise<IndexStore> {
+  /**
+   * The folder's index, opened and caught up with its run folders and journals on first use. The
+   * views and commands that ask at once while it opens share one opening: it is reported (and a
+   * recovery warned about) once.
+   */
+  store(): Promise<IndexStore> {
+    this.opened ??= this.openStore().catch((error: unknown) => {
+      this.opened = undefined;
+      throw error;
+    });
+    return this.opened;
+  }
+
+  private async openStore(): Promise<IndexStore> {
     const started = performance.now();
-    const workspace = await this.workspace;
-    const wasOpen = workspace.isOpen;
-    const store = await workspace.index();
-    const recovery = wasOpen ? null : describeRecovery(store);
+    const store = await (await this.workspace).index();
+    const recovery = describeRecovery(store);
     if (recovery) {
       this.log.warn(`${this.name}: ${recovery}`);
       void vscode.window.showWarningMessage(`Trackside: ${recovery}`);
     }
-    if (!wasOpen) {
-      this.log.info(
-        `Index of ${this.name} ready in ${(performance.now() - started).toFixed(0)} ms (${store.path}, ${store.driver.name}, SQLite ${store.driver.sqliteVersion})`,
-      );
-    }
+    this.log.info(
+      `Index of ${this.name} ready in ${(performance.now() - started).toFixed(0)} ms (${store.path}, ${store.driver.name}, SQLite ${store.driver.sqliteVersion})`,
+    );
     return store;
   }
 

@@ -76,6 +76,54 @@ export async function paletteCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/** A row of the open quick pick (the palette, or a pick a command shows) that holds `text`. */
+export function quickPickRow(page: Page, text: string | RegExp): Locator {
+  return page.locator('.quick-input-list .monaco-list-row').filter({ hasText: text }).first();
+}
+
+/** Picks a row of the open quick pick: the row itself, or the first row that holds `text`. */
+export async function pickQuickItem(page: Page, item: string | RegExp | Locator, timeout = stepTimeout): Promise<void> {
+  const row = typeof item === 'string' || item instanceof RegExp ? quickPickRow(page, item) : item;
+  await row.waitFor({ timeout });
+  await row.click({ timeout });
+}
+
+/**
+ * Runs a palette command that asks with a quick pick of its own, and waits until that pick shows
+ * `row`. A webview that takes the focus back (one just opened, or restored by a reload) closes the
+ * pick as it opens, which answers nothing: the command is run again then. A pick that stays open
+ * without the row fails.
+ */
+export async function paletteCommandWithPick(page: Page, title: string, row: Locator): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const deadline = Date.now() + 2 * stepTimeout;
+  for (;;) {
+    await paletteCommand(page, title);
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline || (await widget.isVisible())) throw error;
+      process.stdout.write(`the pick of "${title}" closed as it opened; the command is run again\n`);
+    }
+  }
+}
+
+/** Runs a palette command that asks with a quick pick, and picks `row` there (run again if the pick closes first). */
+export async function paletteCommandAndPick(page: Page, title: string, row: Locator): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  for (let attempt = 1; ; attempt++) {
+    await paletteCommandWithPick(page, title, row);
+    try {
+      await row.click({ timeout: 10_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 3 || (await widget.isVisible())) throw error;
+      process.stdout.write(`the pick of "${title}" closed before its row was clicked; the command is run again\n`);
+    }
+  }
+}
+
 /**
  * The tooltip of a tree row, shown as a user sees it: the pointer enters the row and rests. A tooltip
  * shows on the pointer entering, and a busy workbench misses some entries: the pointer leaves and
