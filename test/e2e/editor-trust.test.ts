@@ -2,8 +2,12 @@ import { PYTHON } from '../fixtures/python';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DeploymentStore } from '../../src/core/deploy/record-store';
+import type { DeploymentRecord } from '../../src/core/deploy/records';
+import { DEPLOYMENT_MODEL_VERSION_LABEL } from '../../src/core/lineage/load-graph';
 import { editorWorkspace, slowScript } from './fixtures/editor-workspace';
 import { decayingCurve, writeFinishedRun } from './fixtures/run-folder';
 import { workbenchSuite } from './harness/suite';
@@ -15,16 +19,32 @@ import { contextMenu, openQuickInput, stepTimeout } from './harness/workbench';
 const workspace = editorWorkspace();
 after(() => workspace.dispose());
 
-const suite = workbenchSuite('editor-trust', () => ({
-  workspace: workspace.path,
-  workspaceTrust: true,
-  settings: {
-    'security.workspace.trust.enabled': true,
-    // Opens straight into Restricted Mode instead of asking first, as a user who chose "Don't Trust".
-    'security.workspace.trust.startupPrompt': 'never',
-    'trackside.python.interpreter': PYTHON,
-  },
-}));
+// Where the SSH deployment target below points: a listener that counts the connections made to it.
+// ssh connects before anything else, so any status check, undeploy or roll back would show here.
+const sshHost = createServer((socket) => {
+  sshConnections++;
+  socket.destroy();
+});
+let sshConnections = 0;
+after(() => sshHost.close());
+
+const suite = workbenchSuite('editor-trust', async () => {
+  await new Promise<void>((resolve) => sshHost.listen(0, '127.0.0.1', resolve));
+  const sshPort = (sshHost.address() as AddressInfo).port;
+  return {
+    workspace: workspace.path,
+    workspaceTrust: true,
+    settings: {
+      'security.workspace.trust.enabled': true,
+      // Opens straight into Restricted Mode instead of asking first, as a user who chose "Don't Trust".
+      'security.workspace.trust.startupPrompt': 'never',
+      'trackside.python.interpreter': PYTHON,
+      'trackside.targets': [
+        { kind: 'ssh', name: 'edge', host: '127.0.0.1', sshPort, user: 'deploy', keyFile: '/nonexistent/id_ed25519' },
+      ],
+    },
+  };
+});
 
 suite.test('in Restricted Mode the run command refuses and explains how to trust the folder', async (session) => {
   const { workbench, page } = session;
@@ -130,6 +150,56 @@ suite.test('in Restricted Mode a recorded Slurm job is listed but squeue and sac
   const followed = extensionLogLines(session.server.userDataDir).filter((line) => /Following \d+ Slurm job/.test(line));
   assert.deepEqual(followed, [], 'no Slurm job is followed in Restricted Mode');
 });
+
+suite.test(
+  'in Restricted Mode a recorded SSH deployment is listed, its host is never contacted, and Undeploy and Roll Back refuse',
+  async (session) => {
+    const { workbench, page } = session;
+    // A deployment recorded by a teammate (the repository holds its records): v2 serves, v1 was replaced by it.
+    const store = new DeploymentStore(workspace.path);
+    const at = new Date().toISOString();
+    const recorded = (version: number, status: 'replaced' | 'ready', id: string): DeploymentRecord => {
+      const digest = `sha256:${String(version).repeat(64)}`;
+      return {
+        id,
+        name: 'digits',
+        target: 'edge',
+        targetKind: 'ssh',
+        modelName: 'digits',
+        modelRef: `registry.example.com/team/digits@${digest}`,
+        digest,
+        plainHttp: false,
+        status,
+        labels: { [DEPLOYMENT_MODEL_VERSION_LABEL]: `digits@${version}` },
+        ...(status === 'ready' ? { endpoint: 'http://127.0.0.1:8080' } : {}),
+        createdAt: at,
+        updatedAt: at,
+        events: [{ at, status }],
+      };
+    };
+    await store.save(recorded(1, 'replaced', store.newId(Date.now() - 60_000)));
+    await store.save(recorded(2, 'ready', store.newId()));
+    const statuses = () =>
+      new DeploymentStore(workspace.path)
+        .list()
+        .records.map((r) => r.status)
+        .sort();
+
+    const view = await workbench.openView('Trackside', 'Deployments');
+    const row = workbench.treeRow('digits, digits v2, ready', view);
+    await row.waitFor({ timeout: stepTimeout });
+    const refused = (what: string) =>
+      page.locator('.notifications-toasts .notification-toast', { hasText: `does not ${what} in Restricted Mode` });
+    await contextMenu(page, row, 'Undeploy', refused('stop deployments'));
+    assert.match(await refused('stop deployments').innerText(), /Trust this workspace/);
+    await contextMenu(page, row, 'Roll Back to Previous Version', refused('change what a deployment serves'));
+    await workbench.screenshot('editor-trust--deployment-refused');
+    // The view checks a ready deployment's host every 5 s while it shows, in a trusted workspace.
+    await sleep(7000);
+    assert.equal(sshConnections, 0, 'ssh never connected to the target host');
+    assert.deepEqual(statuses(), ['ready', 'replaced'], 'the records are as they were');
+  },
+);
 
 /** Every line the Trackside log channel wrote in this session's windows. */
 function extensionLogLines(userDataDir: string): string[] {
