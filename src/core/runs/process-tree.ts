@@ -24,6 +24,8 @@ export interface TreeUsage {
 }
 
 interface ProcessStat {
+  /** `Z` for a process that has exited and waits to be reaped: it holds no memory any more. */
+  state: string;
   ppid: number;
   pgrp: number;
   cpuTicks: number;
@@ -38,7 +40,10 @@ export class ProcessTreeReader {
     private readonly procRoot = '/proc',
   ) {}
 
-  /** The tree's usage now, or null when its root is gone or /proc cannot be read. */
+  /**
+   * The tree's usage now, or null when its root is gone (or has exited and waits to be reaped, when
+   * its memory would read as zero) or /proc cannot be read.
+   */
   read(): TreeUsage | null {
     let names: string[];
     try {
@@ -63,7 +68,8 @@ export class ProcessTreeReader {
     }
     for (const pid of this.members) if (!known.has(pid)) this.members.delete(pid);
     for (const pid of this.outside) if (!present.has(pid)) this.outside.delete(pid);
-    if (!known.has(this.rootPid)) return null;
+    const root = known.get(this.rootPid);
+    if (!root || root.state === 'Z') return null;
     for (const pid of known.keys()) this.members.add(pid);
     this.classify(fresh, known);
     for (const [pid, stat] of known) {
@@ -104,7 +110,12 @@ export class ProcessTreeReader {
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     const number = (field: number): number => Number(fields[field - 3] ?? 0);
     // utime, stime, and the times of children it has waited for: a worker's CPU stays counted after it exits.
-    return { ppid: number(4), pgrp: number(5), cpuTicks: number(14) + number(15) + number(16) + number(17) };
+    return {
+      state: fields[0] ?? '',
+      ppid: number(4),
+      pgrp: number(5),
+      cpuTicks: number(14) + number(15) + number(16) + number(17),
+    };
   }
 
   private rss(pid: number): number {

@@ -1,9 +1,11 @@
 import { eventually } from '../../fixtures/polling';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { launchRun } from '../../../src/core/runs/launcher';
 import type { MetricEvent } from '../../../src/core/runs/protocol';
+import { ProcessTreeReader } from '../../../src/core/runs/process-tree';
 import { SystemMetricsSampler } from '../../../src/core/runs/system-metrics';
 import { captureTerminal, readAllEvents, tempDir, writeScript } from './run-fixtures';
 import { PYTHON } from '../../fixtures/python';
@@ -68,6 +70,18 @@ describe('system metrics of a run', () => {
       written.every((e) => e.step === undefined && e.ts > 0),
       'no step, a time',
     );
+  });
+
+  it('takes no sample of a command that has exited but is not reaped yet (its memory would read as 0 MiB)', () => {
+    const child = spawn(PYTHON, ['-c', 'pass'], { stdio: 'ignore' });
+    const pid = child.pid ?? 0;
+    const reader = new ProcessTreeReader(pid);
+    // The event loop reaps exited children: blocked, it leaves this one a zombie.
+    const stateOf = () => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0];
+    const deadline = Date.now() + 10_000;
+    while (stateOf() !== 'Z' && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    assert.equal(stateOf(), 'Z', 'the command has exited and waits to be reaped');
+    assert.equal(reader.read(), null);
   });
 
   it('is recorded by the launcher as sys/ metrics while the command runs, and not at all when turned off', async () => {
